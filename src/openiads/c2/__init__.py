@@ -1,0 +1,9 @@
+"""Command and control: threat evaluation and the rules that decide what to engage.
+
+The engine's ``decide`` stage (``openiads.engine.core``) calls these functions; see
+docs/models/engine.md for the doctrine they implement.
+"""
+
+from openiads.c2.threat import time_to_defended_areas
+
+__all__ = ["time_to_defended_areas"]

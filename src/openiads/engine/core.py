@@ -1,0 +1,761 @@
+"""The tick loop: move → sense → track → decide → fly → resolve, over struct-of-arrays state.
+
+One call of :func:`simulate` is one replication. All randomness comes from child streams of
+one :class:`numpy.random.SeedSequence`, one per stage, so the same world and seed give a
+byte-identical event table on any machine and in any worker. docs/models/engine.md
+describes every stage, its assumptions and its sources.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pymap3d
+
+from openiads import __version__
+from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
+from openiads.c2 import time_to_defended_areas
+from openiads.physics import detection, earth, kinematics, lethality, rcs
+from openiads.scenario.compile import SIDES, TARGET_CLASSES, World
+
+HOSTILE = SIDES.index("hostile")
+#: Terminal homing basket: an interceptor whose aim point is farther than this from the
+#: target at arrival misses (target manoeuvred or the track was poor). An assumption.
+HOMING_BASKET_M = 1_000.0
+#: A fire-control radar "holds" a target if it detected it within this many scan periods.
+FC_HOLD_SCANS = 2.5
+_MAX_FA_ALT_M = 20_000.0
+
+Event = tuple[float, str, str, str, dict[str, Any]]
+
+
+class _Interceptors:
+    """Interceptors launched or scheduled so far, as growable parallel arrays."""
+
+    _INT = ("fu", "missile", "target", "track", "engagement", "state")  # state 0/1/2
+    _FLOAT = ("launch_t", "arrive_t")
+    _VEC = ("launch_enu", "aim_enu")
+
+    def __init__(self) -> None:
+        self.n = 0
+        cap = 64
+        for name in self._INT:
+            setattr(self, name, np.zeros(cap, dtype=np.int64))
+        for name in self._FLOAT:
+            setattr(self, name, np.zeros(cap))
+        for name in self._VEC:
+            setattr(self, name, np.zeros((cap, 3)))
+        self.fu: np.ndarray
+        self.missile: np.ndarray
+        self.target: np.ndarray
+        self.track: np.ndarray
+        self.engagement: np.ndarray
+        self.state: np.ndarray  # 0 scheduled, 1 flying, 2 done
+        self.launch_t: np.ndarray
+        self.arrive_t: np.ndarray
+        self.launch_enu: np.ndarray
+        self.aim_enu: np.ndarray
+
+    def add(self, **values: Any) -> int:
+        if self.n == len(self.state):
+            for name in (*self._INT, *self._FLOAT, *self._VEC):
+                old = getattr(self, name)
+                grown = np.zeros((2 * len(old), *old.shape[1:]), dtype=old.dtype)
+                grown[: len(old)] = old
+                setattr(self, name, grown)
+        i = self.n
+        for name, value in values.items():
+            getattr(self, name)[i] = value
+        self.n += 1
+        return i
+
+    def active(self) -> bool:
+        return bool((self.state[: self.n] < 2).any())
+
+
+def _child_rngs(seed: np.random.SeedSequence | int) -> dict[str, np.random.Generator]:
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    names = ("sense", "clutter", "noise", "resolve")
+    return {n: np.random.default_rng(s) for n, s in zip(names, ss.spawn(len(names)), strict=True)}
+
+
+def _details(d: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def route_state(world: World, t_s: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Truth of objects ``idx`` at times ``t_s`` (one per object).
+
+    Returns lat/lon/alt (K,3), velocity in the scenario ENU frame (K,3), and flags
+    ``airborne`` (between its first and last waypoint) and ``finished``.
+    """
+    times = world.air.wp_time_s[idx]
+    lla = world.air.wp_lla[idx]
+    t = np.asarray(t_s, dtype=float).reshape(-1, 1)
+    n_wp = np.isfinite(times).sum(axis=1)
+    k = np.clip((times <= t).sum(axis=1) - 1, 0, np.maximum(n_wp - 2, 0))
+    rows = np.arange(len(idx))
+    t0 = times[rows, k]
+    t1 = times[rows, np.minimum(k + 1, times.shape[1] - 1)]
+    span = np.where(np.isfinite(t1) & (t1 > t0), t1 - t0, 1.0)
+    frac = np.clip((t[:, 0] - t0) / span, 0.0, 1.0)
+    p0 = lla[rows, k]
+    p1 = lla[rows, np.minimum(k + 1, lla.shape[1] - 1)]
+    pos = p0 + (p1 - p0) * frac[:, None]
+    vel = world.air.leg_vel_enu[idx][rows, k]
+    t_first = times[:, 0]
+    t_last = times[rows, np.maximum(n_wp - 1, 0)]
+    airborne = (t[:, 0] >= t_first) & (t[:, 0] < t_last)
+    finished = t[:, 0] >= t_last
+    vel = np.where(airborne[:, None], vel, 0.0)
+    return pos, vel, airborne, finished
+
+
+class _Simulation:
+    def __init__(
+        self, world: World, seed: np.random.SeedSequence | int, trajectory_dt_s: float | None
+    ):
+        from openiads.tracking import AirPicture, TrackerConfig
+
+        self.w = world
+        self.rng = _child_rngs(seed)
+        self.seed_repr = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
+        self.traj_dt = trajectory_dt_s
+        n = len(world.air.ids)
+        r = len(world.radars.ids)
+        f = len(world.fire_units.ids)
+        self.events: list[Event] = []
+        self.alive = np.ones(n, dtype=bool)
+        self.ended = np.zeros(n, dtype=bool)  # killed, leaked or exited
+        self.detected = np.zeros((r, n), dtype=bool)
+        self.last_seen = np.full((r, n), -np.inf)
+        self.next_scan = world.radars.scan_phase_s + world.radars.scan_period_s
+        self.ready = world.fire_units.ready.copy()
+        self.reserve = world.fire_units.reserve.copy()
+        self.reload_at = np.full(self.ready.shape, np.inf)
+        self.magazine_empty_reported = np.zeros(f, dtype=bool)
+        self.targets_busy = np.zeros(f, dtype=np.int64)
+        self.missiles_busy = np.zeros(f, dtype=np.int64)
+        self.ic = _Interceptors()
+        self.n_engagements = 0
+        self.seen_ids = np.zeros(0, dtype=np.int64)
+        self.seen_t = np.zeros(0)
+        self.salvos_at_target = np.zeros(n, dtype=np.int64)
+        self.tgt_rounds_left = np.zeros(n, dtype=np.int64)
+        self.tgt_busy_until = np.full(n, -np.inf)
+        self.air_ids = np.array(world.air.ids, dtype=object)
+        cfg = TrackerConfig.model_validate(world.tracking)
+        self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
+        self.traj_rows: list[tuple[np.ndarray, ...]] = []
+        self.next_traj = 0.0
+        # Current truth, refreshed by _move.
+        self.lla = np.zeros((n, 3))
+        self.enu = np.zeros((n, 3))
+        self.vel = np.zeros((n, 3))
+        self.airborne = np.zeros(n, dtype=bool)
+
+    # ------------------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        w = self.w
+        n_ticks = int(np.floor(w.duration_s / w.tick_s + 1e-9))
+        for i in range(n_ticks + 1):
+            t = i * w.tick_s
+            self._move(t)
+            self._sense(t)
+            self.events.extend(self.picture.fuse(t))
+            self._decide(t)
+            self._fly(t)
+            self._resolve(t)
+            self._reload(t)
+            self._sample(t)
+            if not self.alive.any() and not self.ic.active():
+                break
+        return self._outcome()
+
+    # ---- move ------------------------------------------------------------------------------
+    def _move(self, t: float) -> None:
+        w = self.w
+        n = len(w.air.ids)
+        idx = np.arange(n)
+        lla, vel, airborne, finished = route_state(w, np.full(n, t), idx)
+        self.lla = lla
+        self.vel = vel
+        self.airborne = airborne & self.alive
+        e, nn, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *w.origin)
+        self.enu = np.stack([e, nn, u], axis=-1)
+        done = finished & self.alive & ~self.ended
+        for j in np.flatnonzero(done):
+            leak = bool(w.air.side[j] == HOSTILE and w.air.ends_in_area[j])
+            kind = "leak" if leak else "exit"
+            self.events.append((t, kind, "", w.air.ids[j], {"type": w.air.types[j]}))
+            self.ended[j] = True
+            self.alive[j] = False
+
+    # ---- sense ------------------------------------------------------------------------------
+    def _sense(self, t: float) -> None:
+        _w, rd = self.w, self.w.radars
+        due = np.flatnonzero(self.next_scan <= t + 1e-9)
+        if due.size == 0:
+            return
+        tgt = np.flatnonzero(self.airborne)
+        x, y, z = pymap3d.geodetic2ecef(self.lla[tgt, 0], self.lla[tgt, 1], self.lla[tgt, 2])
+        for r in due:
+            self.next_scan[r] += rd.scan_period_s[r]
+            self._scan_radar(t, int(r), tgt, np.asarray(x), np.asarray(y), np.asarray(z))
+
+    def _scan_radar(
+        self, t: float, r: int, tgt: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray
+    ) -> None:
+        w, rd = self.w, self.w.radars
+        rng = self.rng["sense"]
+        z_list: list[np.ndarray] = []
+        truth: list[np.ndarray] = []
+        if tgt.size:
+            el_, nl_, ul_ = pymap3d.ecef2enu(x, y, z, rd.lat_deg[r], rd.lon_deg[r], rd.alt_m[r])
+            local = np.stack([np.asarray(el_), np.asarray(nl_), np.asarray(ul_)], axis=-1)
+            slant = np.linalg.norm(local, axis=-1)
+            ground = np.hypot(local[:, 0], local[:, 1])
+            h_t = self.lla[tgt, 2]
+            h_r = rd.alt_m[r]
+            if w.dem is not None:
+                from openiads.terrain import los_visible
+
+                visible = los_visible(w.dem, rd.enu_m[r], self.enu[tgt], k=w.terrain_k)
+            else:
+                visible = earth.smooth_earth_visible(ground, h_r, h_t, k=w.terrain_k)
+            elev = earth.apparent_elevation_rad(ground, h_r, h_t, k=w.terrain_k)
+            ok = (
+                visible
+                & (slant >= rd.min_range_m[r])
+                & (slant <= rd.instrumented_range_m[r])
+                & (elev >= rd.min_elevation_rad[r])
+                & (elev <= rd.max_elevation_rad[r])
+                & (h_t <= rd.max_altitude_m[r])
+            )
+            rel = self.enu[tgt] - rd.enu_m[r]
+            aspect = rcs.aspect_angle_rad(self.vel[tgt], -rel)
+            sigma = rcs.aspect_rcs_m2(
+                aspect,
+                w.air.rcs_m2[tgt, r, 0],
+                w.air.rcs_m2[tgt, r, 1],
+                w.air.rcs_m2[tgt, r, 2],
+            )
+            snr_db = detection.reference_snr_db(
+                slant, sigma, rd.ref_range_m[r], rd.ref_rcs_m2[r], rd.ref_snr_db[r]
+            )
+            p = np.where(ok, detection.pd(snr_db, rd.pfa[r], int(rd.swerling[r])), 0.0)
+            hit = rng.random(tgt.size) < p
+            seen = tgt[hit]
+            self.last_seen[r, seen] = t
+            first = seen[~self.detected[r, seen]]
+            self.detected[r, first] = True
+            for j in first:
+                k = int(np.searchsorted(tgt, j))
+                self.events.append(
+                    (
+                        t,
+                        "detect",
+                        rd.ids[r],
+                        w.air.ids[j],
+                        {"range_m": float(slant[k]), "snr_db": float(snr_db[k])},
+                    )
+                )
+            if seen.size:
+                s_r, s_az, s_el = earth.enu_to_aer(rel[hit, 0], rel[hit, 1], rel[hit, 2])
+                zt = np.stack([s_r, s_az, s_el], axis=-1)
+                zt = zt + self.rng["noise"].normal(size=zt.shape) * rd.sigma_rae[r]
+                z_list.append(zt)
+                truth.append(seen.astype(np.int64))
+        n_fa = int(self.rng["clutter"].poisson(rd.false_alarms_per_scan[r]))
+        if n_fa:
+            crng = self.rng["clutter"]
+            fr = crng.uniform(max(rd.min_range_m[r], 1_000.0), rd.instrumented_range_m[r], n_fa)
+            faz = crng.uniform(0.0, 2 * np.pi, n_fa)
+            fel = np.arctan2(crng.uniform(0.0, _MAX_FA_ALT_M, n_fa), fr)
+            z_list.append(np.stack([fr, faz, fel], axis=-1))
+            truth.append(np.full(n_fa, -1, dtype=np.int64))
+        zz = np.concatenate(z_list) if z_list else np.zeros((0, 3))
+        tt = np.concatenate(truth) if truth else np.zeros(0, dtype=np.int64)
+        self.events.extend(self.picture.scan(t, r, zz, rd.sigma_rae[r].copy(), tt))
+
+    # ---- decide ------------------------------------------------------------------------------
+    def _track_first_seen(self, ids: np.ndarray, confirmed: np.ndarray, t: float) -> np.ndarray:
+        """Time each fused track was first seen confirmed (inf if never), kept sorted by id."""
+        new = np.setdiff1d(ids[confirmed], self.seen_ids, assume_unique=False)
+        if new.size:
+            ids_all = np.concatenate([self.seen_ids, new])
+            t_all = np.concatenate([self.seen_t, np.full(new.size, t)])
+            order = np.argsort(ids_all, kind="stable")
+            self.seen_ids, self.seen_t = ids_all[order], t_all[order]
+        pos = np.clip(np.searchsorted(self.seen_ids, ids), 0, max(self.seen_ids.size - 1, 0))
+        if self.seen_ids.size == 0:
+            return np.full(ids.size, np.inf)
+        return np.where(self.seen_ids[pos] == ids, self.seen_t[pos], np.inf)
+
+    def _decide(self, t: float) -> None:
+        w, fu, ms = self.w, self.w.fire_units, self.w.missiles
+        tracks = self.picture.fused_tracks(t)
+        if len(tracks.ids) == 0 or len(fu.ids) == 0:
+            return
+        seen_t = self._track_first_seen(tracks.ids, tracks.confirmed, t)
+        truth = tracks.truth_id
+        valid = tracks.confirmed & (truth >= 0)
+        ti = np.where(valid, truth, 0)
+        hostile = valid & (w.air.side[ti] == HOSTILE) & self.alive[ti]
+        free = (self.tgt_rounds_left[ti] == 0) & (self.tgt_busy_until[ti] <= t)
+        cand = np.flatnonzero(hostile & free)
+        if cand.size == 0:
+            return
+        # One engagement per target even if the picture holds two tracks on it.
+        _, first = np.unique(ti[cand], return_index=True)
+        cand = cand[np.sort(first)]
+        pos = tracks.x_enu[cand, :3]
+        vel = tracks.x_enu[cand, 3:]
+        tgo = time_to_defended_areas(w.areas, pos, vel)
+        order = np.argsort(tgo, kind="stable")
+        cand, pos, vel, tgo = cand[order], pos[order], vel[order], tgo[order]
+
+        n_c, n_f, n_m = cand.size, len(fu.ids), len(ms.names)
+        # Feasibility of every (track, fire unit, missile) triple.
+        c_i, f_i, m_i = (
+            a.ravel()
+            for a in np.meshgrid(np.arange(n_c), np.arange(n_f), np.arange(n_m), indexing="ij")
+        )
+        obj = ti[cand][c_i]
+        fc = np.maximum(fu.fc_radar[f_i], 0)
+        holds = (fu.fc_radar[f_i] >= 0) & (
+            t - self.last_seen[fc, obj] <= FC_HOLD_SCANS * w.radars.scan_period_s[fc] + w.tick_s
+        )
+        react_ok = t >= seen_t[cand][c_i] + fu.reaction_time_s[f_i]
+        roe = fu.roe[f_i]
+        roe_ok = (roe == 0) | ((roe == 1) & np.isfinite(tgo[c_i]))
+        stock = self.ready[f_i, m_i] >= fu.salvo[f_i]
+        more = self.salvos_at_target[obj] < np.where(
+            fu.shoot_look_shoot[f_i], fu.max_salvos[f_i], 1
+        )
+        pre = holds & react_ok & roe_ok & stock & more
+        if not pre.any():
+            return
+        k = np.flatnonzero(pre)
+        p_pip, p_tof, p_ok = kinematics.predicted_intercept_point(
+            fu.enu_m[f_i[k]],
+            pos[c_i[k]],
+            vel[c_i[k]],
+            ms.avg_speed_mps[m_i[k]],
+            ms.max_speed_mps[m_i[k]],
+            ms.max_range_m[m_i[k]],
+        )
+        rng_m = np.linalg.norm(p_pip - fu.enu_m[f_i[k]], axis=-1)
+        _, _, alt = pymap3d.enu2geodetic(p_pip[:, 0], p_pip[:, 1], p_pip[:, 2], *w.origin)
+        env = kinematics.in_envelope(
+            rng_m,
+            np.asarray(alt),
+            p_tof,
+            np.linalg.norm(vel[c_i[k]], axis=-1),
+            min_range_m=ms.min_range_m[m_i[k]],
+            max_range_m=ms.max_range_m[m_i[k]],
+            min_alt_m=ms.min_altitude_m[m_i[k]],
+            max_alt_m=ms.max_altitude_m[m_i[k]],
+            max_tof_s=ms.max_tof_s[m_i[k]],
+            max_target_speed_mps=ms.max_target_speed_mps[m_i[k]],
+        )
+        in_fc = (
+            np.linalg.norm(p_pip - w.radars.enu_m[fc[k]], axis=-1)
+            <= w.radars.instrumented_range_m[fc[k]]
+        )
+        ok = p_ok & env & in_fc
+        if not ok.any():
+            return
+        tof = np.full(c_i.size, np.inf)
+        tof[k[ok]] = p_tof[ok]
+        tof = tof.reshape(n_c, n_f, n_m)
+        # Prefer the shortest-reach missile that can do the job (keep long-range rounds),
+        # then the earliest intercept.
+        reach_rank = np.argsort(np.argsort(ms.max_range_m, kind="stable"), kind="stable")
+        score = np.where(np.isfinite(tof), reach_rank[None, None, :] * 1e6 + tof, np.inf)
+        # Greedy assignment in priority order; the loop runs over engageable tracks only and
+        # stops as soon as every fire unit is out of channels.
+        for c in np.flatnonzero(np.isfinite(score).any(axis=(1, 2))):
+            blocked = (self.targets_busy >= fu.channels_targets) | (
+                self.missiles_busy + fu.salvo > fu.channels_missiles
+            )
+            if blocked.all():
+                break
+            s = np.where(blocked[:, None] | (self.ready < fu.salvo[:, None]), np.inf, score[c])
+            if not np.isfinite(s).any():
+                continue
+            f, m = np.unravel_index(int(np.argmin(s)), s.shape)
+            self._launch_salvo(t, int(cand[c]), tracks, int(f), int(m), float(tof[c, f, m]))
+
+    def _launch_salvo(self, t: float, k: int, tracks: Any, f: int, m: int, tof: float) -> None:
+        w, fu, ms = self.w, self.w.fire_units, self.w.missiles
+        track_id = int(tracks.ids[k])
+        target = int(tracks.truth_id[k])
+        salvo = int(fu.salvo[f])
+        self.salvos_at_target[target] += 1
+        self.n_engagements += 1
+        self.tgt_rounds_left[target] = salvo
+        self.tgt_busy_until[target] = np.inf
+        self.targets_busy[f] += 1
+        self.missiles_busy[f] += salvo
+        self.events.append(
+            (
+                t,
+                "engage",
+                fu.ids[f],
+                w.air.ids[target],
+                {
+                    "track": track_id,
+                    "missile": ms.names[m],
+                    "salvo": salvo,
+                    "salvo_number": int(self.salvos_at_target[target]),
+                },
+            )
+        )
+        x = tracks.x_enu[k]
+        delays = np.arange(salvo) * float(fu.launch_interval_s[f])
+        p, tf, ok = kinematics.predicted_intercept_point(
+            np.repeat(fu.enu_m[f][None, :], salvo, axis=0),
+            x[None, :3] + x[None, 3:] * delays[:, None],
+            np.repeat(x[None, 3:], salvo, axis=0),
+            np.full(salvo, ms.avg_speed_mps[m]),
+            np.full(salvo, ms.max_speed_mps[m]),
+            np.full(salvo, ms.max_range_m[m]),
+        )
+        tf = np.where(ok, tf, tof)
+        for j in range(salvo):
+            self.ready[f, m] -= 1
+            self.ic.add(
+                fu=f,
+                missile=m,
+                target=target,
+                track=track_id,
+                engagement=self.n_engagements,
+                state=0,
+                launch_t=t + delays[j],
+                arrive_t=t + delays[j] + tf[j],
+                launch_enu=fu.enu_m[f],
+                aim_enu=p[j],
+            )
+        if self.ready[f].sum() == 0 and not self.magazine_empty_reported[f]:
+            self.magazine_empty_reported[f] = True
+            self.events.append((t, "magazine_empty", fu.ids[f], "", {}))
+
+    # ---- fly -----------------------------------------------------------------------------------
+    def _fly(self, t: float) -> None:
+        ic = self.ic
+        if ic.n == 0:
+            return
+        n = ic.n
+        go = np.flatnonzero((ic.state[:n] == 0) & (ic.launch_t[:n] <= t + 1e-9))
+        for i in go:
+            ic.state[i] = 1
+            self.events.append(
+                (
+                    float(ic.launch_t[i]),
+                    "launch",
+                    self.w.fire_units.ids[ic.fu[i]],
+                    self.w.air.ids[ic.target[i]],
+                    {
+                        "interceptor": f"I{i + 1}",
+                        "missile": self.w.missiles.names[ic.missile[i]],
+                        "track": int(ic.track[i]),
+                        "tof_s": float(ic.arrive_t[i] - ic.launch_t[i]),
+                        "aim_e_m": float(ic.aim_enu[i, 0]),
+                        "aim_n_m": float(ic.aim_enu[i, 1]),
+                        "aim_u_m": float(ic.aim_enu[i, 2]),
+                    },
+                )
+            )
+        flying = np.flatnonzero(ic.state[:n] == 1)
+        if flying.size == 0:
+            return
+        # Command guidance: aim at the fused track's prediction for the arrival time.
+        tracks = self.picture.fused_tracks(t)
+        if len(tracks.ids) == 0:
+            return
+        order = np.argsort(tracks.ids, kind="stable")
+        sorted_ids = tracks.ids[order]
+        trk = ic.track[flying]
+        pos = np.clip(np.searchsorted(sorted_ids, trk), 0, len(sorted_ids) - 1)
+        found = sorted_ids[pos] == trk
+        rows = order[pos[found]]
+        lead = np.maximum(ic.arrive_t[flying[found]] - t, 0.0)
+        ic.aim_enu[flying[found]] = tracks.x_enu[rows, :3] + tracks.x_enu[rows, 3:] * lead[:, None]
+
+    # ---- resolve -----------------------------------------------------------------------------
+    def _resolve(self, t: float) -> None:
+        ic = self.ic
+        n = ic.n
+        if n == 0:
+            return
+        due = np.flatnonzero((ic.state[:n] == 1) & (ic.arrive_t[:n] <= t + 1e-9))
+        if due.size == 0:
+            return
+        due = due[np.argsort(ic.arrive_t[due], kind="stable")]
+        w, fu, ms = self.w, self.w.fire_units, self.w.missiles
+        tgt = ic.target[due]
+        arrive = ic.arrive_t[due]
+        lla, vel, _, _ = route_state(w, arrive, tgt)
+        e, nn, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *w.origin)
+        truth = np.stack([e, nn, u], axis=-1)
+        aim = ic.aim_enu[due]
+        miss_m = np.linalg.norm(truth - aim, axis=-1)
+        f_arr = ic.fu[due]
+        m_arr = ic.missile[due]
+        override = fu.pk_override[f_arr]
+        pk = np.where(
+            np.isnan(override),
+            lethality.single_shot_pk(
+                ms.pk[m_arr, w.air.cls[tgt]],
+                np.linalg.norm(vel, axis=-1),
+                ms.max_target_speed_mps[m_arr],
+                np.linalg.norm(aim - fu.enu_m[f_arr], axis=-1),
+                ms.max_range_m[m_arr],
+            ),
+            override,
+        )
+        draws = self.rng["resolve"].random(due.size)
+        for j, i in enumerate(due):
+            ic.state[i] = 2
+            f, target = int(f_arr[j]), int(tgt[j])
+            ta = float(arrive[j])
+            name = f"I{i + 1}"
+            self.missiles_busy[f] -= 1
+            self.tgt_rounds_left[target] -= 1
+            if self.tgt_rounds_left[target] == 0:
+                self.targets_busy[f] -= 1
+                self.tgt_busy_until[target] = ta + float(fu.kill_assessment_s[f])
+            common = {
+                "interceptor": name,
+                "fire_unit": fu.ids[f],
+                "miss_distance_m": float(miss_m[j]),
+            }
+            tname = w.air.ids[target]
+            self.events.append((ta, "intercept", name, tname, common))
+            if not self.alive[target]:
+                self.events.append((ta, "miss", name, tname, {**common, "reason": "target gone"}))
+            elif miss_m[j] > HOMING_BASKET_M:
+                self.events.append(
+                    (ta, "miss", name, tname, {**common, "reason": "outside basket"})
+                )
+            elif draws[j] < pk[j]:
+                self.alive[target] = False
+                self.ended[target] = True
+                self.events.append((ta, "kill", name, tname, {**common, "pk": float(pk[j])}))
+            else:
+                self.events.append(
+                    (ta, "miss", name, tname, {**common, "reason": "pk draw", "pk": float(pk[j])})
+                )
+
+    def _reload(self, t: float) -> None:
+        fu = self.w.fire_units
+        start = (self.ready == 0) & (self.reserve > 0) & ~np.isfinite(self.reload_at)
+        self.reload_at[start] = t + fu.reload_time_s[np.nonzero(start)[0]]
+        due = np.isfinite(self.reload_at) & (self.reload_at <= t + 1e-9)
+        for f, m in zip(*np.nonzero(due), strict=True):
+            n = int(min(self.reserve[f, m], fu.capacity[f, m]))
+            self.ready[f, m] += n
+            self.reserve[f, m] -= n
+            self.reload_at[f, m] = np.inf
+            self.magazine_empty_reported[f] = False
+            self.events.append(
+                (t, "reload", fu.ids[f], "", {"missile": self.w.missiles.names[m], "rounds": n})
+            )
+
+    # ---- trajectories --------------------------------------------------------------------------
+    def _sample(self, t: float) -> None:
+        if self.traj_dt is None or t + 1e-9 < self.next_traj:
+            return
+        self.next_traj += self.traj_dt
+        air = np.flatnonzero(self.airborne & self.alive)
+        rows = [(np.full(air.size, t), self.air_ids[air], self.lla[air], self.enu[air])]
+        ic = self.ic
+        flying = np.flatnonzero(ic.state[: ic.n] == 1)
+        if flying.size:
+            ms = self.w.missiles
+            m = ic.missile[flying]
+            dist = kinematics.flyout_distance_m(
+                t - ic.launch_t[flying], ms.avg_speed_mps[m], ms.max_speed_mps[m], ms.max_range_m[m]
+            )
+            start = ic.launch_enu[flying]
+            span = ic.aim_enu[flying] - start
+            length = np.maximum(np.linalg.norm(span, axis=-1), 1.0)
+            frac = np.clip(np.nan_to_num(dist) / length, 0.0, 1.0)
+            pos = start + span * frac[:, None]
+            la, lo, al = pymap3d.enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *self.w.origin)
+            lla = np.stack([la, lo, al], axis=-1)
+            names = np.array([f"I{i + 1}" for i in flying], dtype=object)
+            rows.append((np.full(flying.size, t), names, lla, pos))
+        self.traj_rows.extend(rows)
+
+    # ---- outcome -------------------------------------------------------------------------------
+    def _outcome(self) -> Outcome:
+        w = self.w
+        ev = sorted(
+            enumerate(self.events), key=lambda x: (x[1][0], x[0])
+        )  # by time, stable in emission order
+        events = pa.table(
+            {
+                "t": pa.array([e[0] for _, e in ev], pa.float64()),
+                "kind": pa.array([e[1] for _, e in ev], pa.string()),
+                "actor": pa.array([e[2] for _, e in ev], pa.string()),
+                "target": pa.array([e[3] for _, e in ev], pa.string()),
+                "details": pa.array([_details(e[4]) for _, e in ev], pa.string()),
+            },
+            schema=EVENT_SCHEMA,
+        )
+        if self.traj_rows:
+            t_all = np.concatenate([r[0] for r in self.traj_rows])
+            id_all = np.concatenate([r[1] for r in self.traj_rows])
+            lla = np.concatenate([r[2] for r in self.traj_rows]).reshape(-1, 3)
+            enu = np.concatenate([r[3] for r in self.traj_rows]).reshape(-1, 3)
+        else:
+            t_all, id_all = np.zeros(0), np.zeros(0, dtype=object)
+            lla = enu = np.zeros((0, 3))
+        traj = pa.table(
+            {
+                "t": t_all,
+                "id": pa.array(list(id_all), pa.string()),
+                "lat_deg": lla[:, 0],
+                "lon_deg": lla[:, 1],
+                "alt_m": lla[:, 2],
+                "east_m": enu[:, 0],
+                "north_m": enu[:, 1],
+                "up_m": enu[:, 2],
+            },
+            schema=TRAJECTORY_SCHEMA,
+        )
+        return Outcome(
+            events=events,
+            trajectories=traj,
+            objects=_objects_table(w, self.ic),
+            manifest=manifest(w, self.seed_repr),
+        )
+
+
+def _objects_table(w: World, ic: _Interceptors) -> pa.Table:
+    from openiads.catalog import load_catalog
+
+    rows: list[dict[str, Any]] = []
+    nan = float("nan")
+    for i, oid in enumerate(w.air.ids):
+        rows.append(
+            {
+                "id": oid,
+                "category": "air",
+                "type": w.air.types[i],
+                "side": SIDES[int(w.air.side[i])],
+                "cls": TARGET_CLASSES[int(w.air.cls[i])],
+                "parent": "",
+                "lat_deg": float(w.air.wp_lla[i, 0, 0]),
+                "lon_deg": float(w.air.wp_lla[i, 0, 1]),
+                "alt_m": float(w.air.wp_lla[i, 0, 2]),
+                "detect_range_m": nan,
+                "engage_range_m": nan,
+            }
+        )
+    for i in range(ic.n):
+        rows.append(
+            {
+                "id": f"I{i + 1}",
+                "category": "interceptor",
+                "type": w.missiles.names[ic.missile[i]],
+                "side": "friendly",
+                "cls": "interceptor",
+                "parent": w.fire_units.ids[ic.fu[i]],
+                "lat_deg": nan,
+                "lon_deg": nan,
+                "alt_m": nan,
+                "detect_range_m": nan,
+                "engage_range_m": nan,
+            }
+        )
+    cat = load_catalog()
+    fu = w.fire_units
+    for f, fid in enumerate(fu.ids):
+        have = fu.capacity[f] > 0
+        reach = float(w.missiles.max_range_m[have].max()) if have.any() else nan
+        rows.append(
+            {
+                "id": fid,
+                "category": "site",
+                "type": fu.systems[f],
+                "side": "defence",
+                "cls": "fire_unit",
+                "parent": "",
+                "lat_deg": float(fu.lat_deg[f]),
+                "lon_deg": float(fu.lon_deg[f]),
+                "alt_m": float(fu.alt_m[f]),
+                "detect_range_m": nan,
+                "engage_range_m": reach,
+            }
+        )
+    rd = w.radars
+    for r, rid in enumerate(rd.ids):
+        # Display ring: detection range against a 1 m^2 target at the reference Pd.
+        ring = float(detection.detection_range_m(1.0, rd.ref_range_m[r], rd.ref_rcs_m2[r]))
+        rows.append(
+            {
+                "id": rid,
+                "category": "site",
+                "type": cat.radar(rd.names[r]).name,
+                "side": "defence",
+                "cls": rd.role[r],
+                "parent": fu.ids[int(rd.site[r])],
+                "lat_deg": float(rd.lat_deg[r]),
+                "lon_deg": float(rd.lon_deg[r]),
+                "alt_m": float(rd.alt_m[r]),
+                "detect_range_m": min(ring, float(rd.instrumented_range_m[r])),
+                "engage_range_m": nan,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=OBJECT_SCHEMA)
+
+
+def manifest(w: World, seed: Any) -> dict[str, Any]:
+    """What is needed to reproduce a run: scenario text and hash, seed, versions, frame."""
+    return {
+        "scenario_name": w.name,
+        "scenario_text": w.scenario_text,
+        "scenario_sha256": w.scenario_sha256,
+        "seed": seed if isinstance(seed, int) else str(seed),
+        "openiads_version": __version__,
+        "catalog_version": w.catalog_version,
+        "epoch": w.epoch_iso,
+        "duration_s": w.duration_s,
+        "tick_s": w.tick_s,
+        "origin": {"lat_deg": w.origin[0], "lon_deg": w.origin[1], "alt_m": w.origin[2]},
+        "defended_areas": w.areas.geo,
+        "notes": list(w.notes),
+    }
+
+
+def simulate(
+    world: World,
+    seed: np.random.SeedSequence | int | None = None,
+    *,
+    trajectory_dt_s: float | str | None = "scenario",
+) -> Outcome:
+    """Run one replication of ``world``.
+
+    ``seed``: root seed (int) or a :class:`numpy.random.SeedSequence` (a study's child);
+    default: the scenario's ``seed``. ``trajectory_dt_s``: sampling interval of recorded
+    trajectories; ``"scenario"`` uses the scenario's ``trajectory_interval``; ``None`` records
+    none (faster, for large studies). The summary is filled in.
+    """
+    from openiads.engine.summary import summarize
+
+    dt = world.trajectory_dt_s if trajectory_dt_s == "scenario" else trajectory_dt_s
+    sim = _Simulation(world, world.default_seed if seed is None else seed, dt)  # type: ignore[arg-type]
+    outcome = sim.run()
+    outcome.summary = summarize(outcome)
+    outcome.summary["tracking"] = sim.picture.metrics()
+    return outcome
