@@ -305,3 +305,15 @@ def test_los_visible_behind_a_ridge() -> None:
     # And the sweep says the same about the boundary.
     sweep = dem_min_visible_height(dem, 0.0, 0.0, OBS_H_M)
     assert 150.0 < float(sweep[100, 500]) < 230.0
+
+
+def test_visibility_bands_threshold_the_one_sweep() -> None:
+    heights = fractal_terrain((50, 60), 30.0, np.random.default_rng(5))
+    grid = min_visible_height_grid(heights, 25, 30, 10.0, 30.0, 30.0, max_distance_m=600.0)
+    from openiads.terrain import visibility_bands
+
+    bands = visibility_bands(grid, np.array([0.0, 20.0, 80.0]))
+    assert bands.shape == (3, 50, 60) and bands.dtype == np.uint8
+    for band, h in zip(bands, (0.0, 20.0, 80.0), strict=True):
+        np.testing.assert_array_equal(band == 255, visible_mask(grid, h))
+    assert np.all(bands[:, np.isnan(grid)] == 0)

@@ -20,6 +20,7 @@ from openiads.terrain.viewshed import (
     curvature_coefficient,
     dem_min_visible_height,
     min_visible_height_grid,
+    visibility_bands,
     visible_mask,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "los_visible",
     "los_visible_grid",
     "min_visible_height_grid",
+    "visibility_bands",
     "visible_mask",
     "write_geotiff",
 ]

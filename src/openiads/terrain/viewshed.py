@@ -225,3 +225,26 @@ def dem_min_visible_height(
         earth_radius_m=earth_radius_m,
         max_distance_m=max_distance_m,
     )
+
+
+@njit(cache=True, nogil=True)
+def _masks_kernel(min_h: np.ndarray, heights: np.ndarray, out: np.ndarray) -> None:
+    ny, nx = min_h.shape
+    for r in range(ny):
+        for c in range(nx):
+            m = min_h[r, c]
+            for b in range(heights.shape[0]):
+                out[b, r, c] = 255 if m <= heights[b] else 0
+
+
+def visibility_bands(min_height_m: np.ndarray, target_heights_agl_m: np.ndarray) -> np.ndarray:
+    """Visible (255) / not visible (0) uint8 bands, one per target height, from one sweep.
+
+    The many-heights product of a single :func:`min_visible_height_grid` pass (what
+    ``gdal_viewshed -om NORMAL -tz h`` gives for one ``h`` per run). NaN cells are 0.
+    """
+    grid = np.ascontiguousarray(min_height_m)
+    heights = np.ascontiguousarray(target_heights_agl_m, dtype=grid.dtype).ravel()
+    out = np.empty((heights.size, *grid.shape), dtype=np.uint8)
+    _masks_kernel(grid, heights, out)
+    return out
