@@ -1,0 +1,581 @@
+"""Statistics of a stored study, as tables (rich), JSON and plots (matplotlib).
+
+:func:`study_statistics` turns the per-replication rows of a store into the figures an analyst
+reads, per sweep point: leakers (mean with a Student-t interval, quantiles), probability that
+nothing leaks (Wilson interval), kills, interceptors spent (in total and per fire unit), time
+until each fire unit's magazine is empty (and how often it empties at all), first-detection
+ranges per target type (and how often a type is detected at all); for uncertainty studies the
+Spearman rank correlation of every drawn catalog figure with the outcome (tornado chart).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from openiads.runs import stats as st
+from openiads.runs.store import RunStore
+
+#: Quantiles reported for distributions.
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def _mean_block(values: np.ndarray, confidence: float) -> dict[str, Any]:
+    mi = st.mean_interval(values, confidence)
+    q = st.quantiles(values, QUANTILES)
+    out: dict[str, Any] = mi.as_dict()
+    out.update({f"q{round(p * 100):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)})
+    finite = values[np.isfinite(values)]
+    out["min"] = float(finite.min()) if finite.size else math.nan
+    out["max"] = float(finite.max()) if finite.size else math.nan
+    return out
+
+
+def _prop_block(k: int, n: int, confidence: float) -> dict[str, Any]:
+    low, high = st.wilson_interval(k, n, confidence)
+    return {
+        "p": k / n if n else math.nan,
+        "low": float(low),
+        "high": float(high),
+        "k": int(k),
+        "n": int(n),
+    }
+
+
+class _Rows:
+    """The long ``stats`` rows of one study as NumPy columns."""
+
+    def __init__(self, table: Any) -> None:
+        self.point = np.asarray(table["point"].to_numpy(zero_copy_only=False), dtype=np.int64)
+        self.rep = np.asarray(table["rep"].to_numpy(zero_copy_only=False), dtype=np.int64)
+        self.metric = np.asarray(table["metric"].to_pylist(), dtype=object)
+        self.key = np.asarray(table["key"].to_pylist(), dtype=object)
+        self.type = np.asarray(table["type"].to_pylist(), dtype=object)
+        value = table["value"].to_pylist()
+        self.value = np.array([math.nan if v is None else v for v in value], dtype=float)
+
+    def select(self, point: int, metric: str) -> np.ndarray:
+        return np.flatnonzero((self.point == point) & (self.metric == metric))
+
+    def scalar(self, point: int, metric: str, reps: np.ndarray) -> np.ndarray:
+        """Value of a study-wide metric for each replication in ``reps`` (NaN if absent)."""
+        idx = self.select(point, metric)
+        idx = idx[self.key[idx] == ""]
+        out = np.full(reps.size, np.nan)
+        pos = np.searchsorted(reps, self.rep[idx])
+        ok = (pos < reps.size) & (reps[np.minimum(pos, reps.size - 1)] == self.rep[idx])
+        out[pos[ok]] = self.value[idx[ok]]
+        return out
+
+    def keyed(self, point: int, metric: str) -> dict[str, np.ndarray]:
+        """``{key: row indices}`` of a per-key metric."""
+        idx = self.select(point, metric)
+        idx = idx[self.key[idx] != ""]
+        out: dict[str, np.ndarray] = {}
+        for k in sorted(set(self.key[idx].tolist())):
+            out[k] = idx[self.key[idx] == k]
+        return out
+
+
+def study_statistics(
+    store: RunStore, study_id: str, *, confidence: float = st.CONFIDENCE
+) -> dict[str, Any]:
+    """All statistics of one study, as a JSON-ready dict (see the module docstring)."""
+    rec = store.study(study_id)
+    points = store.points(study_id)
+    reps_table = store.replications(study_id)
+    r_point = np.asarray(reps_table["point"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    r_rep = np.asarray(reps_table["rep"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    r_status = np.asarray(reps_table["status"].to_pylist(), dtype=object)
+    rows = _Rows(store.stats(study_id))
+    draws = store.draws(study_id)
+    out_points = []
+    for p in points:
+        i = int(p["point"])
+        sel = r_point == i
+        reps = np.sort(r_rep[sel & (r_status == "done")])
+        n = int(reps.size)
+        block: dict[str, Any] = {
+            "point": i,
+            "params": p["params"],
+            "label": p["label"],
+            "done": n,
+            "failed": int(np.count_nonzero(sel & (r_status != "done"))),
+        }
+        leakers = rows.scalar(i, "leakers", reps)
+        if n and np.isfinite(leakers).any():
+            ok = np.isfinite(leakers)
+            block["leakers"] = _mean_block(leakers, confidence)
+            block["p_no_leak"] = _prop_block(
+                int(np.count_nonzero(leakers[ok] == 0)), int(ok.sum()), confidence
+            )
+        for metric in ("kills", "hostile"):
+            vals = rows.scalar(i, metric, reps)
+            if n and np.isfinite(vals).any():
+                block[metric] = _mean_block(vals, confidence)
+        spent_keys = rows.keyed(i, "interceptors_spent")
+        if spent_keys:
+            total = np.zeros(reps.size)
+            per_unit = {}
+            for unit, idx in spent_keys.items():
+                vals = np.zeros(reps.size)
+                pos = np.searchsorted(reps, rows.rep[idx])
+                okp = (pos < reps.size) & (
+                    reps[np.minimum(pos, max(reps.size - 1, 0))] == rows.rep[idx]
+                )
+                vals[pos[okp]] = np.nan_to_num(rows.value[idx[okp]])
+                total += vals
+                per_unit[unit] = _mean_block(vals, confidence)
+            block["interceptors_spent_total"] = _mean_block(total, confidence)
+            block["interceptors_spent"] = per_unit
+            block["_spent_total_values"] = total
+        mags = rows.keyed(i, "magazine_empty_s")
+        if mags:
+            mag_out = {}
+            for unit, idx in mags.items():
+                vals = rows.value[idx]
+                k = int(np.count_nonzero(np.isfinite(vals)))
+                mag_out[unit] = {
+                    "p_empty": _prop_block(k, int(vals.size), confidence),
+                    "time_s": _mean_block(vals, confidence),
+                }
+            block["magazine_empty"] = mag_out
+        det = rows.keyed(i, "first_detection_range_m")
+        if det:
+            by_type: dict[str, list[np.ndarray]] = {}
+            for _obj, idx in det.items():
+                typ = str(rows.type[idx[0]]) or "?"
+                by_type.setdefault(typ, []).append(rows.value[idx])
+            det_out = {}
+            for typ, parts in sorted(by_type.items()):
+                vals = np.concatenate(parts)
+                k = int(np.count_nonzero(np.isfinite(vals)))
+                det_out[typ] = {
+                    "objects": len(parts),
+                    "p_detected": _prop_block(k, int(vals.size), confidence),
+                    "range_m": _mean_block(vals, confidence),
+                }
+            block["first_detection"] = det_out
+        block["_leakers_values"] = leakers
+        block["_reps"] = reps
+        out_points.append(block)
+
+    result: dict[str, Any] = {
+        "study": {
+            k: rec[k]
+            for k in (
+                "study_id",
+                "name",
+                "scenario_file",
+                "scenario_sha256",
+                "seed",
+                "runs",
+                "package_version",
+                "catalog_version",
+                "sweep",
+                "uncertainty",
+                "keep",
+            )
+        },
+        "confidence": confidence,
+        "points": out_points,
+    }
+    if draws.num_rows:
+        result["sensitivity"] = _sensitivity(draws, out_points, confidence)
+    return result
+
+
+def _sensitivity(
+    draws: Any, points: list[dict[str, Any]], confidence: float
+) -> list[dict[str, Any]]:
+    """Spearman ρ of each drawn figure with leakers and interceptors spent, per point."""
+    d_point = np.asarray(draws["point"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    d_rep = np.asarray(draws["rep"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    d_path = np.asarray(draws["path"].to_pylist(), dtype=object)
+    d_val = np.asarray(draws["value"].to_numpy(zero_copy_only=False), dtype=float)
+    out = []
+    for block in points:
+        i = block["point"]
+        reps = block["_reps"]
+        sel = d_point == i
+        paths = sorted(set(d_path[sel].tolist()))
+        if not paths or reps.size < 3:
+            continue
+        matrix = np.full((reps.size, len(paths)), np.nan)
+        col = {p: j for j, p in enumerate(paths)}
+        idx = np.flatnonzero(sel)
+        pos = np.searchsorted(reps, d_rep[idx])
+        ok = (pos < reps.size) & (reps[np.minimum(pos, reps.size - 1)] == d_rep[idx])
+        cols = np.array([col[p] for p in d_path[idx]], dtype=np.int64)
+        matrix[pos[ok], cols[ok]] = d_val[idx[ok]]
+        outcomes = {"leakers": block["_leakers_values"]}
+        if "_spent_total_values" in block:
+            outcomes["interceptors_spent_total"] = block["_spent_total_values"]
+        for name, y in outcomes.items():
+            good = np.isfinite(y) & np.all(np.isfinite(matrix), axis=1)
+            if good.sum() < 3:
+                continue
+            rho = st.rank_correlation(matrix[good], y[good])
+            low, high = st.rank_correlation_interval(rho, int(good.sum()), confidence)
+            figures = [
+                {"path": p, "rho": float(r), "low": float(lo), "high": float(hi)}
+                for p, r, lo, hi in zip(paths, rho, low, high, strict=True)
+            ]
+            figures.sort(key=lambda f: -abs(f["rho"]) if math.isfinite(f["rho"]) else 0.0)
+            out.append({"point": i, "outcome": name, "n": int(good.sum()), "figures": figures})
+    return out
+
+
+def public(stats: dict[str, Any]) -> dict[str, Any]:
+    """``stats`` without the private arrays (keys starting with ``_``), JSON-ready."""
+
+    def clean(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: clean(v) for k, v in obj.items() if not str(k).startswith("_")}
+        if isinstance(obj, list):
+            return [clean(v) for v in obj]
+        if isinstance(obj, float) and not math.isfinite(obj):
+            return None
+        if isinstance(obj, np.generic):
+            return clean(obj.item())
+        return obj
+
+    return dict(clean(stats))
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _fmt(x: Any, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def _ci(block: dict[str, Any], scale: float = 1.0, digits: int = 2) -> str:
+    m, lo, hi = block["mean"], block["low"], block["high"]
+    if not math.isfinite(m):
+        return "–"
+    if not math.isfinite(lo):
+        return _fmt(m / scale, digits)
+    return f"{_fmt(m / scale, digits)} [{_fmt(lo / scale, digits)}, {_fmt(hi / scale, digits)}]"
+
+
+def _q(block: dict[str, Any], scale: float = 1.0, digits: int = 1) -> str:
+    return " / ".join(_fmt(block[k] / scale, digits) for k in ("q05", "q50", "q95"))
+
+
+def _p(block: dict[str, Any]) -> str:
+    if not block["n"]:
+        return "–"
+    return f"{block['p']:.3f} [{block['low']:.3f}, {block['high']:.3f}]"
+
+
+def print_report(stats: dict[str, Any], console: Any = None) -> None:
+    """Print the statistics of one study as rich tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    con = console or Console()
+    s = stats["study"]
+    pct = round(stats["confidence"] * 100)
+    con.print(
+        f"[bold]{s['name']}[/bold]  study {s['study_id']}  seed {s['seed']}  "
+        f"runs {s['runs']}  uncertainty {s['uncertainty']}  catalog {s['catalog_version']}"
+    )
+    if s["sweep"]:
+        con.print("sweep: " + "; ".join(f"{w['path']} = {w['values']}" for w in s["sweep"]))
+    pts = stats["points"]
+
+    t = Table(title=f"Outcome per sweep point (mean [{pct}% CI]; q05 / median / q95)")
+    t.add_column("point")
+    t.add_column("runs", justify="right")
+    t.add_column("leakers", justify="right")
+    t.add_column("leakers q", justify="right")
+    t.add_column("P(no leak) [Wilson]", justify="right")
+    t.add_column("kills", justify="right")
+    t.add_column("interceptors", justify="right")
+    t.add_column("interceptors q", justify="right")
+    for b in pts:
+        runs = f"{b['done']}" + (f" (+{b['failed']} failed)" if b["failed"] else "")
+        t.add_row(
+            b["label"],
+            runs,
+            _ci(b["leakers"]) if "leakers" in b else "–",
+            _q(b["leakers"]) if "leakers" in b else "–",
+            _p(b["p_no_leak"]) if "p_no_leak" in b else "–",
+            _ci(b["kills"]) if "kills" in b else "–",
+            _ci(b["interceptors_spent_total"]) if "interceptors_spent_total" in b else "–",
+            _q(b["interceptors_spent_total"]) if "interceptors_spent_total" in b else "–",
+        )
+    con.print(t)
+
+    t = Table(title="Fire units: interceptors spent and magazine exhaustion")
+    for c in ("point", "fire unit", "spent", "P(magazine empty)", "time to empty (s)"):
+        t.add_column(c, justify="left" if c in ("point", "fire unit") else "right")
+    for b in pts:
+        units = sorted(set(b.get("interceptors_spent", {})) | set(b.get("magazine_empty", {})))
+        for u in units:
+            spent = b.get("interceptors_spent", {}).get(u)
+            mag = b.get("magazine_empty", {}).get(u)
+            t.add_row(
+                b["label"],
+                u,
+                _ci(spent) if spent else "–",
+                _p(mag["p_empty"]) if mag else "–",
+                _ci(mag["time_s"], digits=0) if mag else "–",
+            )
+    if t.row_count:
+        con.print(t)
+
+    t = Table(title="First detection per target type")
+    for c in ("point", "type", "objects", "P(detected)", "range km", "range km q"):
+        t.add_column(c, justify="left" if c in ("point", "type") else "right")
+    for b in pts:
+        for typ, d in b.get("first_detection", {}).items():
+            t.add_row(
+                b["label"],
+                typ,
+                str(d["objects"]),
+                _p(d["p_detected"]),
+                _ci(d["range_m"], scale=1000.0, digits=1),
+                _q(d["range_m"], scale=1000.0, digits=1),
+            )
+    if t.row_count:
+        con.print(t)
+
+    for sens in stats.get("sensitivity", []):
+        label = pts[sens["point"]]["label"] if sens["point"] < len(pts) else sens["point"]
+        t = Table(
+            title=f"Rank correlation of drawn figures with {sens['outcome']} "
+            f"(Spearman ρ [{pct}%], n={sens['n']}, point {label})"
+        )
+        t.add_column("catalog figure")
+        t.add_column("ρ", justify="right")
+        t.add_column("interval", justify="right")
+        for f in sens["figures"][:15]:
+            t.add_row(f["path"], _fmt(f["rho"], 3), f"[{_fmt(f['low'], 2)}, {_fmt(f['high'], 2)}]")
+        con.print(t)
+
+
+# ----------------------------------------------------------------------------- plots
+
+_NUM_PREFIX = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+
+
+def _numeric(values: list[Any]) -> list[float] | None:
+    out = []
+    for v in values:
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, int | float):
+            out.append(float(v))
+            continue
+        m = _NUM_PREFIX.match(str(v))
+        if not m:
+            return None
+        out.append(float(m.group(1)))
+    return out if len(set(out)) == len(out) else None
+
+
+def _save(fig: Any, out_dir: Path, stem: str, formats: tuple[str, ...]) -> list[Path]:
+    paths = []
+    for fmt in formats:
+        path = out_dir / f"{stem}.{fmt}"
+        meta = {"Date": None} if fmt == "svg" else None
+        fig.savefig(path, format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
+        paths.append(path)
+    return paths
+
+
+def write_plots(
+    stats: dict[str, Any],
+    out_dir: str | Path,
+    *,
+    prefix: str = "",
+    formats: tuple[str, ...] = ("png", "svg"),
+) -> list[Path]:
+    """Leaker and expenditure distributions, sweep curves, tornado chart. Returns the files."""
+    from matplotlib.figure import Figure
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sid = stats["study"]["study_id"]
+    base = f"{prefix}{sid}"
+    pts = [b for b in stats["points"] if b["done"]]
+    written: list[Path] = []
+    shown = pts[:6]
+    if any("leakers" in b for b in shown):
+        fig = Figure(figsize=(7, 4))
+        ax = fig.add_subplot()
+        top = max(int(np.nanmax(b["_leakers_values"])) for b in shown if "leakers" in b)
+        bins = list(np.arange(-0.5, top + 1.5, 1.0))
+        for b in shown:
+            if "leakers" in b:
+                vals = b["_leakers_values"]
+                ax.hist(
+                    vals[np.isfinite(vals)],
+                    bins=bins,
+                    histtype="step",
+                    linewidth=1.5,
+                    label=b["label"],
+                    density=True,
+                )
+        ax.set_xlabel("leakers per replication")
+        ax.set_ylabel("fraction of replications")
+        ax.set_title(f"Leakers — {stats['study']['name']}")
+        ax.legend(fontsize="small")
+        written += _save(fig, out, f"{base}-leakers", formats)
+    if any("_spent_total_values" in b for b in shown):
+        fig = Figure(figsize=(7, 4))
+        ax = fig.add_subplot()
+        top = max(
+            int(np.max(b["_spent_total_values"], initial=0))
+            for b in shown
+            if "_spent_total_values" in b
+        )
+        bins = list(np.arange(-0.5, top + 1.5, 1.0))
+        for b in shown:
+            if "_spent_total_values" in b:
+                ax.hist(
+                    b["_spent_total_values"],
+                    bins=bins,
+                    histtype="step",
+                    linewidth=1.5,
+                    label=b["label"],
+                    density=True,
+                )
+        ax.set_xlabel("interceptors launched per replication (all fire units)")
+        ax.set_ylabel("fraction of replications")
+        ax.set_title(f"Interceptor expenditure — {stats['study']['name']}")
+        ax.legend(fontsize="small")
+        written += _save(fig, out, f"{base}-expenditure", formats)
+    sweep = stats["study"]["sweep"]
+    if sweep and any("leakers" in b for b in pts):
+        written += _sweep_plot(stats, sweep, out, base, formats)
+    for sens in stats.get("sensitivity", []):
+        if sens["outcome"] != "leakers" and len(stats.get("sensitivity", [])) > 1:
+            continue
+        figs = [f for f in sens["figures"] if math.isfinite(f["rho"])][:15][::-1]
+        if not figs:
+            continue
+        fig = Figure(figsize=(7, 0.4 * len(figs) + 1.5))
+        ax = fig.add_subplot()
+        y = np.arange(len(figs))
+        rho = np.array([f["rho"] for f in figs])
+        err = np.array([[f["rho"] - f["low"] for f in figs], [f["high"] - f["rho"] for f in figs]])
+        ax.barh(y, rho, xerr=err, color=np.where(rho >= 0, "#c0392b", "#2471a3"), capsize=2)
+        ax.set_yticks(y, [f["path"] for f in figs], fontsize="small")
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_xlim(-1, 1)
+        ax.set_xlabel(f"Spearman rank correlation with {sens['outcome']}")
+        ax.set_title(f"What drives the spread — point {sens['point']} (n={sens['n']})")
+        written += _save(fig, out, f"{base}-tornado-p{sens['point']}-{sens['outcome']}", formats)
+    return written
+
+
+def _sweep_plot(
+    stats: dict[str, Any],
+    sweep: list[dict[str, Any]],
+    out: Path,
+    base: str,
+    formats: tuple[str, ...],
+) -> list[Path]:
+    from matplotlib.figure import Figure
+
+    pts = stats["points"]
+    written: list[Path] = []
+    for dim, w in enumerate(sweep):
+        values = w["values"]
+        xs_num = _numeric(values)
+        xs = xs_num if xs_num is not None else list(range(len(values)))
+        # One line per combination of the other swept parameters.
+        lines: dict[str, list[tuple[float, dict[str, Any]]]] = {}
+        for b in pts:
+            if "leakers" not in b:
+                continue
+            v = b["params"].get(w["path"])
+            if v not in values:
+                continue
+            others = ", ".join(
+                f"{k.rsplit('.', 1)[-1]}={val}" for k, val in b["params"].items() if k != w["path"]
+            )
+            lines.setdefault(others, []).append((xs[values.index(v)], b))
+        fig = Figure(figsize=(9, 4))
+        ax1 = fig.add_subplot(1, 2, 1)
+        ax2 = fig.add_subplot(1, 2, 2)
+        for label, items in list(lines.items())[:8]:
+            items.sort(key=lambda it: it[0])
+            x = np.array([it[0] for it in items])
+            lk = [it[1]["leakers"] for it in items]
+            m = np.array([b["mean"] for b in lk])
+            lo = np.array([b["low"] for b in lk])
+            hi = np.array([b["high"] for b in lk])
+            ax1.errorbar(
+                x,
+                m,
+                yerr=[np.nan_to_num(m - lo), np.nan_to_num(hi - m)],
+                marker="o",
+                capsize=3,
+                label=label or None,
+            )
+            pn = [it[1]["p_no_leak"] for it in items]
+            p = np.array([b["p"] for b in pn])
+            plo = np.array([b["low"] for b in pn])
+            phi = np.array([b["high"] for b in pn])
+            ax2.errorbar(x, p, yerr=[p - plo, phi - p], marker="s", capsize=3, label=label or None)
+        for ax in (ax1, ax2):
+            ax.set_xticks(xs, [str(v) for v in values])
+            ax.set_xlabel(w["path"])
+            ax.grid(alpha=0.3)
+        ax1.set_ylabel("leakers (mean, 95% CI)")
+        ax2.set_ylabel("P(nothing leaks) (Wilson 95%)")
+        ax2.set_ylim(-0.02, 1.02)
+        if any(lines) and len(lines) > 1:
+            ax1.legend(fontsize="small")
+        fig.suptitle(f"Sweep of {w['path']} — {stats['study']['name']}")
+        written += _save(fig, out, f"{base}-sweep-{dim}", formats)
+    return written
+
+
+def report(
+    store_path: str | Path,
+    *,
+    study_id: str | None = None,
+    out_dir: str | Path | None = None,
+    formats: tuple[str, ...] = ("png", "svg"),
+    confidence: float = st.CONFIDENCE,
+    plots: bool = True,
+    console: Any = None,
+    as_json: bool = False,
+) -> dict[str, Any]:
+    """What ``openiads report`` does for one study (the latest by default).
+
+    Returns ``{"statistics": ..., "plots": [paths]}``.
+    """
+    import json
+
+    path = Path(store_path)
+    with RunStore(path, read_only=True) as store:
+        sid = store.resolve_study(study_id)
+        stats = study_statistics(store, sid, confidence=confidence)
+    files: list[Path] = []
+    if plots:
+        folder = Path(out_dir) if out_dir is not None else path.parent
+        files = write_plots(stats, folder, prefix=f"{path.stem}-", formats=formats)
+    pub = public(stats)
+    if as_json:
+        print(
+            json.dumps({"statistics": pub, "plots": [str(f) for f in files]}, indent=2, default=str)
+        )
+    else:
+        print_report(stats, console)
+        if files:
+            from rich.console import Console
+
+            (console or Console()).print("plots: " + ", ".join(str(f) for f in files))
+    return {"statistics": pub, "plots": files}
