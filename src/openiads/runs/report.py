@@ -117,22 +117,28 @@ def study_statistics(
             vals = rows.scalar(i, metric, reps)
             if n and np.isfinite(vals).any():
                 block[metric] = _mean_block(vals, confidence)
-        spent_keys = rows.keyed(i, "interceptors_spent")
-        if spent_keys:
-            total = np.zeros(reps.size)
-            per_unit = {}
-            for unit, idx in spent_keys.items():
-                vals = np.zeros(reps.size)
-                pos = np.searchsorted(reps, rows.rep[idx])
-                okp = (pos < reps.size) & (
-                    reps[np.minimum(pos, max(reps.size - 1, 0))] == rows.rep[idx]
-                )
-                vals[pos[okp]] = np.nan_to_num(rows.value[idx[okp]])
-                total += vals
-                per_unit[unit] = _mean_block(vals, confidence)
+        spent_keys = rows.keyed(i, "interceptors_spent_by_fire_unit") or rows.keyed(
+            i, "interceptors_spent"
+        )
+        total = rows.scalar(i, "interceptors_spent", reps)
+        per_unit = {}
+        summed = np.zeros(reps.size)
+        for unit, idx in spent_keys.items():
+            vals = np.zeros(reps.size)
+            pos = np.searchsorted(reps, rows.rep[idx])
+            okp = (pos < reps.size) & (
+                reps[np.minimum(pos, max(reps.size - 1, 0))] == rows.rep[idx]
+            )
+            vals[pos[okp]] = np.nan_to_num(rows.value[idx[okp]])
+            summed += vals
+            per_unit[unit] = _mean_block(vals, confidence)
+        if not np.isfinite(total).any() and spent_keys:
+            total = summed
+        if n and np.isfinite(total).any():
             block["interceptors_spent_total"] = _mean_block(total, confidence)
-            block["interceptors_spent"] = per_unit
             block["_spent_total_values"] = total
+        if per_unit:
+            block["interceptors_spent"] = per_unit
         mags = rows.keyed(i, "magazine_empty_s")
         if mags:
             mag_out = {}
