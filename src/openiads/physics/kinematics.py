@@ -183,13 +183,16 @@ def flyout_distance_m(
     t_b, c, t_max = flyout_profile(
         avg_speed_mps, max_speed_mps, max_range_m, boost_accel_mps2=boost_accel_mps2
     )
-    t = np.maximum(_f(t_s), 0.0)
-    v_max = _f(max_speed_mps)
+    return _distance(_f(t_s), t_b, c, t_max, _f(max_speed_mps))
+
+
+def _distance(t_s: Any, t_b: Any, c: Any, t_max: Any, v_max: Any) -> Any:
+    """Fly-out distance from precomputed profile parameters (see :func:`flyout_profile`)."""
+    t = np.maximum(t_s, 0.0)
     safe_tb = np.where(t_b > 0.0, t_b, 1.0)
     boost = np.where(t_b > 0.0, 0.5 * v_max * np.minimum(t, t_b) ** 2 / safe_tb, 0.0)
     coast = _coast_distance(np.maximum(t - t_b, 0.0), v_max, c)
-    out = boost + coast
-    return np.where(_f(t_s) > t_max * (1.0 + 1e-12), np.nan, out)
+    return np.where(t_s > t_max * (1.0 + 1e-12), np.nan, boost + coast)
 
 
 def flyout_speed_mps(
@@ -281,25 +284,21 @@ def predicted_intercept_point(
     v_max = np.broadcast_to(_f(max_speed_mps), (n,))
     r_max = np.broadcast_to(_f(max_range_m), (n,))
     accel = np.broadcast_to(_f(boost_accel_mps2), (n,))
-    t_max = r_max / v_avg
+    t_b, c, t_max = (
+        x[:, None] for x in flyout_profile(v_avg, v_max, r_max, boost_accel_mps2=accel)
+    )
+    v_max_col = v_max[:, None]
     rel = p - launcher
 
     def gap(t: FloatArray) -> FloatArray:
         """d(t) − |p + v t − L| for t of shape (N, M)."""
-        shape = t.shape
-        d = flyout_distance_m(
-            t,
-            v_avg[:, None],
-            v_max[:, None],
-            r_max[:, None],
-            boost_accel_mps2=accel[:, None],
-        )
+        d = _distance(t, t_b, c, t_max, v_max_col)
         sep = np.linalg.norm(rel[:, None, :] + v[:, None, :] * t[..., None], axis=-1)
-        return np.asarray(d - sep, dtype=np.float64).reshape(shape)
+        return np.asarray(d - sep, dtype=np.float64)
 
     fractions = np.linspace(0.0, 1.0, grid_points + 1)[1:]
-    t_grid = t_max[:, None] * fractions[None, :]
-    t_grid[:, -1] = t_max  # the last sample exactly at the maximum time of flight
+    t_grid = t_max * fractions[None, :]
+    t_grid[:, -1] = t_max[:, 0]  # the last sample exactly at the maximum time of flight
     g = gap(t_grid)
     hit = g >= 0.0
     feasible = hit.any(axis=1)
