@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from openiads.outcome import Outcome
 
@@ -232,9 +233,9 @@ def end_time_s(outcome: Outcome) -> float:
             return float(value)
     last = 0.0
     if outcome.trajectories.num_rows:
-        last = max(last, float(pa.compute.max(outcome.trajectories["t"]).as_py()))
+        last = max(last, float(pc.max(outcome.trajectories["t"]).as_py()))
     if outcome.events.num_rows:
-        last = max(last, float(pa.compute.max(outcome.events["t"]).as_py()))
+        last = max(last, float(pc.max(outcome.events["t"]).as_py()))
     return last
 
 
