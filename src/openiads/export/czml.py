@@ -107,10 +107,12 @@ def build_czml(outcome: Outcome, max_points_per_object: int = 2000) -> Document:
                 availability=TimeInterval(
                     start=iso(epoch, float(track.t_s[0])), end=iso(epoch, float(track.t_s[-1]))
                 ),
-                position=Position(
-                    epoch=start,
-                    interpolationAlgorithm=InterpolationAlgorithms.LINEAR,
-                    cartographicDegrees=[round(float(v), 7) for v in samples.ravel()],
+                position=Position.model_validate(
+                    {
+                        "epoch": start,
+                        "interpolationAlgorithm": InterpolationAlgorithms.LINEAR,
+                        "cartographicDegrees": [round(float(v), 7) for v in samples.ravel()],
+                    }
                 ),
                 point=Point(
                     pixelSize=6 if interceptor else 9,
