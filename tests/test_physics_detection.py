@@ -296,3 +296,20 @@ def test_snr_required_vectorised_matches_scalar_calls() -> None:
     vec = det.snr_required_db(pds, 1e-6, 3)
     one = [float(det.snr_required_db(p, 1e-6, 3)) for p in pds]
     np.testing.assert_allclose(vec, one, atol=1e-12)
+
+
+def test_pd_extreme_snr_is_one_without_warnings() -> None:
+    # Range 0 in the reference form gives +inf dB; ncx2 alone returns NaN at huge nc.
+    snr_db = np.array([59.9, 60.1, 200.0, np.inf])
+    for sw in (0, 1, 3):
+        p = det.pd(snr_db, np.array([1e-6, 1e-12, 0.5, 1e-6]), sw)
+        np.testing.assert_allclose(p, 1.0, atol=1e-4)
+        assert p[2] == 1.0 and p[3] == 1.0
+    # Swerling 0 just above and below the 60 dB clamp, at the most extreme threshold.
+    assert det.pd(np.array([59.9, 60.1]), 1e-300, 0) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_nan_in_nan_out() -> None:
+    assert np.isnan(det.pd(np.nan, 1e-6, 0))
+    assert np.isnan(det.snr_required_db(np.nan, 1e-6, 3))
+    assert np.isnan(det.snr_required_db(0.9, np.nan, 1))

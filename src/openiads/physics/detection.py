@@ -40,6 +40,8 @@ SPEED_OF_LIGHT_MPS = 299_792_458.0
 T0_K = 290.0
 
 _FOUR_PI = 4.0 * np.pi
+_SNR_CLAMP = 1e30
+_SNR_CLAMP_SW0 = 1e6
 SUPPORTED_SWERLING = (0, 1, 3)
 
 
@@ -220,9 +222,14 @@ def shnidman_snr_db(pd: ArrayLike, pfa: ArrayLike, n: ArrayLike = 1, swerling: i
 
 def _pd_linear(snr: FloatArray, threshold: FloatArray, swerling: int) -> Any:
     """Pd for linear mean SNR ``snr`` and normalised threshold ``T = −ln Pfa``."""
+    # Above 60 dB (Swerling 0) or 300 dB (1, 3) Pd is 1 in double precision for any
+    # Pfa ≥ 1e-300; clamping keeps the formulas away from inf/inf and ncx2's NaN at huge nc.
+    snr = np.minimum(snr, _SNR_CLAMP)
     if swerling == 0:
         # Marcum Q1(sqrt(2S), sqrt(2T)) = P(noncentral chi² with 2 dof, nc 2S > 2T).
-        return stats.ncx2.sf(2.0 * threshold, 2.0, 2.0 * snr)
+        huge = snr > _SNR_CLAMP_SW0
+        p = stats.ncx2.sf(2.0 * threshold, 2.0, 2.0 * np.minimum(snr, _SNR_CLAMP_SW0))
+        return np.where(huge, 1.0, p)
     if swerling == 1:
         return np.exp(-threshold / (1.0 + snr))
     if swerling == 3:
@@ -316,6 +323,7 @@ def snr_required_db(pd: ArrayLike, pfa: ArrayLike, swerling: ArrayLike = 0) -> A
         out[m] = _snr_required_linear_db(p_d[m], p_fa[m], case)
     out = np.where(p_d <= p_fa, -np.inf, out)
     out = np.where(p_d >= 1.0, np.inf, out)
+    out = np.where(np.isnan(p_d) | np.isnan(p_fa), np.nan, out)
     return out if out.ndim else out[()]
 
 
