@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 from openiads.physics import detection as det
 
@@ -202,6 +202,26 @@ def _pd_by_integration(snr_db: float, pfa: float, swerling: int) -> float:
         density = stats.gamma(a=2.0, scale=mean / 2.0).pdf
     value, _ = integrate.quad(lambda s: steady(s) * density(s), 0.0, 60.0 * mean, limit=400)
     return float(value)
+
+
+def _marcum_q1_by_rice_integral(a: float, b: float) -> float:
+    """Q1(a, b) = ∫_b^∞ x exp(−(x² + a²)/2) I0(a x) dx, integrated numerically (Rice density)."""
+
+    def density(x: float) -> float:
+        # exp(−(x−a)²/2) · i0e(a x) = exp(−(x² + a²)/2) · I0(a x), without overflow.
+        return x * math.exp(-0.5 * (x - a) ** 2) * float(special.i0e(a * x))
+
+    peak = max(a, b)
+    value, _ = integrate.quad(density, b, peak + 40.0, limit=400, points=[peak])
+    return float(value)
+
+
+@pytest.mark.parametrize("snr_db", [0.0, 6.0, 10.0, 13.0, 16.0])
+@pytest.mark.parametrize("pfa", [1e-3, 1e-6, 1e-9])
+def test_pd_swerling0_matches_marcum_q_integral(snr_db: float, pfa: float) -> None:
+    s = 10.0 ** (snr_db / 10.0)
+    expected = _marcum_q1_by_rice_integral(math.sqrt(2 * s), math.sqrt(-2 * math.log(pfa)))
+    assert det.pd(snr_db, pfa, 0) == pytest.approx(expected, abs=1e-9)
 
 
 @pytest.mark.parametrize("swerling", [1, 3])
