@@ -7,7 +7,7 @@ run's data are all inlined; the page makes no network request.
 
 Large runs stay usable: trajectories are down-sampled to a total point budget (evenly in
 time, always keeping each object's first and last samples and its event times), numbers are
-rounded to what a screen can show (0.1 s, 1e-5° ≈ 1 m, 1 m), and moving objects are drawn
+rounded to what a screen can show (1 ms, 1e-5° ≈ 1 m, 1 m), and moving objects are drawn
 on their own canvas so the basemap is not redrawn every frame.
 """
 
@@ -147,11 +147,11 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
                 "side": r["side"],
                 "cls": r["cls"],
                 "parent": r["parent"],
-                "t": _round_list(tr.t_s[idx], 1),
+                "t": _round_list(tr.t_s[idx], 3),
                 "lat": _round_list(tr.lat_deg[idx], 5),
                 "lon": _round_list(tr.lon_deg[idx], 5),
                 "alt": _round_list(tr.alt_m[idx], 0),
-                "states": [[round(t, 1), s] for t, s in changes.get(oid, [])],
+                "states": [[round(t, 3), s] for t, s in changes.get(oid, [])],
             }
         )
     sites = [
@@ -182,7 +182,7 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
     ]
     event_list = [
         {
-            "t": round(float(ev["t"]), 2),
+            "t": round(float(ev["t"]), 3),
             "kind": str(ev["kind"]),
             "actor": str(ev["actor"] or ""),
             "target": str(ev["target"] or ""),

@@ -1,0 +1,219 @@
+"""The HTML replay opened in real headless Chromium (the system browser, driven by Playwright).
+
+Checks what a reader sees: the page loads with no console error and no network request, the
+map and its layers are there, Play moves an object, the slider at a kill time shows the
+target killed, clicking an event jumps the clock. The screenshot is kept in docs/img/ for the
+README. Skipped, with the reason, where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openiads.viewer import write_report
+from openiads.viewer.sample import sample_outcome
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-swiftshader",
+]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "replay.png"
+KILLED_FILL = "#282828"
+
+
+def _chromium() -> str | None:
+    for path in CHROMIUM_CANDIDATES:
+        if Path(path).is_file():
+            return path
+    found = shutil.which("chromium")
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser_context() -> Iterator[Any]:
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no system Chromium (install the Debian package 'chromium')")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Python package 'playwright' is not installed")
+    with tempfile.TemporaryDirectory(prefix="openiads-chromium-") as profile:
+        with sync_playwright() as pw:
+            ctx = pw.chromium.launch_persistent_context(
+                profile,
+                executable_path=exe,
+                args=CHROMIUM_FLAGS,
+                headless=True,
+                viewport={"width": 1400, "height": 850},
+            )
+            try:
+                yield ctx
+            finally:
+                ctx.close()
+
+
+class Page:
+    """A loaded replay page with what it logged and requested."""
+
+    def __init__(self, ctx: Any, html: Path) -> None:
+        self.page = ctx.new_page()
+        self.console: list[str] = []
+        self.requests: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: (
+                self.console.append(f"{m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(html.as_uri())
+        self.page.wait_for_function("window.replay && window.replay.ready", timeout=60_000)
+
+    def js(self, expr: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expr, arg)
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    return sample_outcome(n_threats=8)
+
+
+@pytest.fixture(scope="module")
+def replay_page(browser_context, outcome, tmp_path_factory) -> Iterator[Page]:
+    html = write_report(outcome, tmp_path_factory.mktemp("replay") / "replay.html")
+    page = Page(browser_context, html)
+    yield page
+    page.close()
+
+
+def _kill_time(outcome, target: str) -> float:
+    return next(float(e["t"]) for e in outcome.events_of("kill") if e["target"] == target)
+
+
+def _set_slider(page: Page, t: float) -> None:
+    """Move the time slider as a user would (value + input event)."""
+    page.page.locator("#slider").evaluate(
+        "(el, t) => { el.value = String(t); el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        t,
+    )
+
+
+def test_loads_offline_without_console_errors(replay_page):
+    assert replay_page.console == []
+    others = [u for u in replay_page.requests if not u.startswith(("file:", "data:"))]
+    assert others == []
+
+
+def test_map_and_layers_are_present(replay_page):
+    p = replay_page.page
+    assert p.locator(".leaflet-container").count() == 1
+    assert p.locator("#map canvas").count() >= 2  # basemap and moving objects
+    counts = replay_page.js("replay.counts()")
+    assert counts["land"] >= 1
+    assert counts["borders"] >= 1
+    assert counts["sites"] == 2
+    assert counts["detectRings"] == 2
+    assert counts["engageRings"] == 2
+    assert counts["areas"] == 2
+    assert counts["paths"] == 16  # 10 air objects + 6 interceptors
+    overlays = p.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert any("Engagement rings" in t for t in overlays)
+    assert p.locator("#events .ev").count() > 10
+    assert "kills" in p.locator("#stats").inner_text()
+
+
+def test_play_moves_an_object(replay_page):
+    _set_slider(replay_page, 200.0)
+    before = replay_page.js("replay.displayed('rq4')")
+    assert before["visible"]
+    replay_page.page.click("#play")
+    replay_page.page.wait_for_function("replay.time() > 215", timeout=20_000)
+    replay_page.page.click("#play")  # pause
+    assert not replay_page.js("replay.playing()")
+    after = replay_page.js("replay.displayed('rq4')")
+    assert after["lng"] > before["lng"]  # the drone flies east
+    assert replay_page.js("replay.time()") > 215
+
+
+def test_slider_at_the_kill_time_shows_the_target_killed(replay_page, outcome):
+    t_kill = _kill_time(outcome, "cm-0000")
+    _set_slider(replay_page, t_kill - 1.0)
+    before = replay_page.js("replay.displayed('cm-0000')")
+    assert before["visible"]
+    assert before["state"] == "engaged"
+    _set_slider(replay_page, t_kill + 0.05)
+    after = replay_page.js("replay.displayed('cm-0000')")
+    assert after["state"] == "killed"
+    assert after["fill"] == KILLED_FILL
+
+
+def test_clicking_an_event_jumps_the_clock(replay_page, outcome):
+    t_kill = _kill_time(outcome, "cm-0001")
+    _set_slider(replay_page, 0.0)
+    row = replay_page.page.locator("#events .ev").filter(has_text="kill").filter(has_text="cm-0001")
+    row.first.click()
+    assert replay_page.js("replay.time()") == pytest.approx(t_kill, abs=0.01)
+    assert float(replay_page.page.locator("#slider").input_value()) == pytest.approx(
+        t_kill, abs=0.01
+    )
+    minutes, seconds = divmod(round(t_kill), 60)
+    assert f"T+00:{minutes:02d}:{seconds:02d}" in replay_page.page.locator("#clock").inner_text()
+    selected = replay_page.page.locator("#selected").inner_text()
+    assert "cm-0001" in selected
+    assert "killed" in selected
+    assert replay_page.page.locator("#altchart polyline").count() == 1
+
+
+def test_screenshot_for_the_readme(replay_page, outcome):
+    t = _kill_time(outcome, "cm-0004") - 3.0
+    _set_slider(replay_page, t)
+    replay_page.js("replay.select('cm-0005')")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    replay_page.page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 20_000
+    assert replay_page.console == []
+
+
+@pytest.mark.slow
+def test_a_thousand_threats_play_without_freezing(browser_context, tmp_path):
+    html = write_report(sample_outcome(n_threats=1000), tmp_path / "big.html")
+    page = Page(browser_context, html)
+    try:
+        assert len(page.js("replay.objectIds()")) > 1000
+        _set_slider(page, 400.0)
+        assert page.js("replay.counts().shown") > 500
+        page.js(
+            "window.__frames = 0; (function f(){ window.__frames++; requestAnimationFrame(f); })()"
+        )
+        page.page.click("#play")
+        page.page.wait_for_timeout(2000)
+        page.page.click("#play")
+        # the page kept drawing while 500+ objects moved (a frozen page draws 0-1 frames)
+        assert page.js("window.__frames") >= 10
+        assert page.js("replay.time()") > 400.0
+        assert page.console == []
+    finally:
+        page.close()
