@@ -1,0 +1,353 @@
+"""The equipment catalog: loading, lookup, figure paths, overrides, sampling, data integrity."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from openiads.catalog import (
+    TARGET_CLASSES,
+    Catalog,
+    Figure,
+    catalog_version,
+    load_catalog,
+)
+from openiads.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalog:
+    return load_catalog()
+
+
+# ---------------------------------------------------------------------- loading and lookup
+
+
+def test_load_catalog_is_cached_and_versioned(cat: Catalog) -> None:
+    assert load_catalog() is cat
+    assert cat.version == catalog_version()
+    release, digest = cat.version.split("-")
+    assert release == "2026.11"
+    assert len(digest) == 8
+    int(digest, 16)
+
+
+@pytest.mark.parametrize(
+    ("kind", "query", "name"),
+    [
+        ("system", "S-400", "S-400"),
+        ("system", "s400", "S-400"),
+        ("system", "Triumf", "S-400"),
+        ("system", "SA-21", "S-400"),
+        ("system", "sevom khordad", "3rd-Khordad"),
+        ("system", "3rd Khordad", "3rd-Khordad"),
+        ("radar", "grave stone", "92N6E"),
+        ("missile", "Ra'ad", "Taer-2"),
+        ("target", "F-35", "F-35A"),
+        ("target", "f35a", "F-35A"),
+        ("target", "global hawk", "RQ-4A"),
+    ],
+)
+def test_alias_lookup_is_case_and_punctuation_insensitive(
+    cat: Catalog, kind: str, query: str, name: str
+) -> None:
+    assert getattr(cat, kind)(query).name == name
+
+
+def test_unknown_name_suggests_the_closest(cat: Catalog) -> None:
+    with pytest.raises(InputError) as err:
+        cat.system("S-4000")
+    assert str(err.value) == "unknown system 'S-4000'; did you mean 'S-400'?"
+
+
+def test_unknown_name_without_close_match_lists_names(cat: Catalog) -> None:
+    with pytest.raises(InputError, match="known: S-400"):
+        cat.system("zzzzzz")
+
+
+def test_names_per_kind(cat: Catalog) -> None:
+    assert "S-400" in cat.names("system")
+    assert {"91N6E", "92N6E", "96L6E"} <= set(cat.names("radar"))
+    with pytest.raises(InputError):
+        cat.names("ship")
+
+
+def test_system_components_resolve(cat: Catalog) -> None:
+    for name in cat.names("system"):
+        sys_ = cat.system(name)
+        assert sys_.fire_control_radar in {slot.radar for slot in sys_.radars}
+        for slot in sys_.radars:
+            assert cat.radar(slot.radar).system == name
+        cat.launcher(sys_.launcher)
+        assert sum(slot.launchers for slot in sys_.loadout) == int(sys_.launchers)
+        for missile in sys_.missiles:
+            cat.missile(missile)
+
+
+def test_s400_battalion_default(cat: Catalog) -> None:
+    s400 = cat.system("S-400")
+    assert int(s400.launchers) == 8
+    assert int(s400.channels_targets) == 36
+    assert int(s400.channels_missiles) == 72
+    assert s400.channels_targets.high == 40
+    assert s400.salvo_default == 2
+    assert s400.doctrine_default == "shoot-look-shoot"
+    assert set(s400.missiles) == {"40N6E", "48N6E3", "9M96E2"}
+    assert "assumption" in s400.notes[0]
+
+
+# ---------------------------------------------------------------------- figure integrity
+
+
+def test_every_figure_has_a_source_and_ordered_range(cat: Catalog) -> None:
+    paths = []
+    for path, fig in cat.figures():
+        paths.append(path)
+        assert fig.sources, path
+        assert fig.low <= fig.nominal <= fig.high, path
+        assert all(math.isfinite(v) for v in (fig.low, fig.nominal, fig.high)), path
+        if fig.dist != "fixed":
+            assert fig.low < fig.high, path
+        for src in fig.sources:
+            assert src.url and src.tag in {
+                "MFR",
+                "USG",
+                "IRN",
+                "GOV",
+                "MED",
+                "IND",
+                "HOBBY",
+                "CALC",
+            }, path
+    assert paths == sorted(paths)
+    assert len(paths) == len(set(paths))
+
+
+def test_assumption_only_figures_have_a_range_or_say_why(cat: Catalog) -> None:
+    for path, fig in cat.figures():
+        if fig.assumption and fig.low == fig.high:
+            assert fig.note, f"{path}: fixed assumption without a note"
+
+
+def test_figure_paths_named_in_the_brief_exist(cat: Catalog) -> None:
+    assert cat.get("missile.48N6E3.max_range_m").nominal == pytest.approx(250e3, abs=1.0)
+    assert cat.get("radar.91N6E.ref_range_m").assumption
+    assert cat.get("target.F-35A.rcs.X.frontal").unit == "m^2"
+    assert cat.get("system.S-400.reaction_time_s").unit == "s"
+    assert cat.get("missile.48N6E3.pk.fighter").assumption
+    # the name part may be an alias
+    assert cat.get("target.f35.rcs.X.frontal") == cat.get("target.F-35A.rcs.X.frontal")
+
+
+def test_bad_figure_path_is_an_input_error(cat: Catalog) -> None:
+    with pytest.raises(InputError, match=r"did you mean 'missile\.48N6E3\.max_range_m'"):
+        cat.get("missile.48N6E3.max_rang_m")
+    with pytest.raises(InputError, match="unknown missile"):
+        cat.get("missile.48N6X.max_range_m")
+    with pytest.raises(InputError, match="bad figure path"):
+        cat.get("missile")
+
+
+def test_every_missile_has_a_pk_for_every_target_class(cat: Catalog) -> None:
+    for name in cat.names("missile"):
+        pk = cat.missile(name).pk
+        assert set(pk) == set(TARGET_CLASSES), name
+        for cls, fig in pk.items():
+            assert 0.0 <= fig.low <= fig.high <= 1.0, (name, cls)
+
+
+def test_unverified_flag_follows_marks(cat: Catalog) -> None:
+    # 400 km is read first-hand (MFR ✔); the 91N6E track count is only commonly quoted (✘)
+    assert not cat.get("missile.40N6E.max_range_m").unverified
+    assert cat.get("radar.91N6E.max_tracks").unverified
+
+
+def test_s400_radar_units(cat: Catalog) -> None:
+    r = cat.radar("91N6E")
+    assert r.instrumented_range_m.nominal == pytest.approx(600e3, abs=1.0)
+    assert r.ref_rcs_m2.nominal == pytest.approx(5.0, rel=1e-12)
+    assert r.freq_hz.unit == "Hz"
+    assert r.min_elevation_rad.unit == "rad"
+    assert cat.radar("92N6E").antenna_height_m.nominal == pytest.approx(25.0, abs=1e-9)
+
+
+# ---------------------------------------------------------------------- target RCS
+
+
+def test_stealth_rcs_is_larger_at_l_band_and_from_beam_and_rear(cat: Catalog) -> None:
+    for name in ("F-35A",):
+        t = cat.target(name)
+        x_front = t.rcs_m2("X", "frontal").nominal
+        assert t.rcs_m2("L", "frontal").nominal > 10 * x_front
+        assert t.rcs_m2("X", "beam").nominal > 10 * x_front
+        assert t.rcs_m2("X", "rear").nominal > 10 * x_front
+
+
+def test_rcs_band_fallback_rule(cat: Catalog) -> None:
+    f35 = cat.target("F-35A")
+    # C lies between S and X: equally near, so the lower-frequency band (S) is used
+    assert f35.rcs_band_for("C") == "S"
+    assert f35.rcs_m2("c", "side") == f35.rcs["S"].beam
+    # Ku is nearest to X; VHF nearest to L
+    assert f35.rcs_band_for("Ku") == "X"
+    assert f35.rcs_band_for("VHF") == "L"
+    assert f35.rcs_m2("X-band", "nose") == f35.rcs["X"].frontal
+    with pytest.raises(InputError, match="unknown radar band"):
+        f35.rcs_m2("Q", "frontal")
+    with pytest.raises(InputError, match="unknown aspect"):
+        f35.rcs_m2("X", "top")
+
+
+def test_every_target_has_x_s_l_bands(cat: Catalog) -> None:
+    for name in cat.names("target"):
+        assert {"X", "S", "L"} <= set(cat.target(name).rcs), name
+
+
+# ---------------------------------------------------------------------- overrides and sampling
+
+
+def test_with_overrides_pins_a_figure_and_leaves_the_original(cat: Catalog) -> None:
+    new = cat.with_overrides({"missile.48N6E3.max_range_m": 180e3, "target.f35.rcs.L.beam": 2.0})
+    fig = new.get("missile.48N6E3.max_range_m")
+    assert fig.nominal == fig.low == fig.high == 180e3
+    assert fig.dist == "fixed"
+    assert fig.sources == cat.get("missile.48N6E3.max_range_m").sources
+    assert new.get("target.F-35A.rcs.L.beam").nominal == 2.0
+    assert cat.get("missile.48N6E3.max_range_m").nominal == pytest.approx(250e3, abs=1.0)
+    # untouched figures and entries are shared
+    assert new.radar("91N6E") is cat.radar("91N6E")
+    assert new.version == cat.version
+
+
+def test_with_overrides_rejects_bad_input(cat: Catalog) -> None:
+    with pytest.raises(InputError, match="unknown figure path"):
+        cat.with_overrides({"missile.48N6E3.speed": 1.0})
+    with pytest.raises(InputError, match="finite"):
+        cat.with_overrides({"missile.48N6E3.max_range_m": float("nan")})
+    with pytest.raises(InputError, match="number"):
+        cat.with_overrides({"missile.48N6E3.max_range_m": "250 km"})  # type: ignore[dict-item]
+
+
+def test_sample_is_deterministic_and_inside_bounds(cat: Catalog) -> None:
+    a, draws_a = cat.sample(np.random.default_rng(20261125))
+    _, draws_b = cat.sample(np.random.default_rng(20261125))
+    _, draws_c = cat.sample(np.random.default_rng(7))
+    assert draws_a == draws_b
+    assert draws_a != draws_c
+    assert list(draws_a) == sorted(draws_a)
+    sampled = {p for p, f in cat.figures() if f.sampled}
+    assert set(draws_a) == sampled
+    for path, value in draws_a.items():
+        fig = cat.get(path)
+        assert fig.low <= value <= fig.high, path
+        if fig.integer:
+            assert value == round(value), path
+        assert a.get(path).nominal == value
+        assert a.get(path).dist == "fixed"
+    # figures without a range are not drawn and keep their value
+    assert "missile.40N6E.max_range_m" not in draws_a
+    assert a.get("missile.40N6E.max_range_m") == cat.get("missile.40N6E.max_range_m")
+    # a sampled catalog has nothing left to draw
+    _, again = a.sample(np.random.default_rng(1))
+    assert again == {}
+
+
+def test_sample_follows_the_stated_distribution(cat: Catalog) -> None:
+    fig = Figure(
+        nominal=1.0,
+        low=0.0,
+        high=4.0,
+        unit="1",
+        dist="triangular",
+        sources=cat.get("missile.40N6E.max_range_m").sources,
+    )
+    path = "missile.40N6E.max_range_m"
+    one = cat.with_overrides({path: fig})
+    rng = np.random.default_rng(3)
+    values = np.array([one.sample(rng)[1][path] for _ in range(400)])
+    # triangular(0, 1, 4) has mean 5/3 and standard deviation sqrt(13/18)/... = 0.85
+    assert values.mean() == pytest.approx(5.0 / 3.0, abs=0.15)
+    log_fig = cat.get("target.F-35A.rcs.X.frontal")
+    assert log_fig.dist == "log_uniform"
+
+
+# ---------------------------------------------------------------------- σ^¼ cross-checks
+
+
+def test_physics_reference_range_worked_example_from_catalog_scaling(cat: Catalog) -> None:
+    # physics.md §1: 250 km at 5 m² → 167.19 km at 1 m², 52.87 km at 0.01 m², 29.73 km at 0.001
+    radar = cat.with_overrides({"radar.92N6E.ref_range_m": 250e3}).radar("92N6E")
+    assert radar.range_for_rcs_m(1.0) == pytest.approx(167.19e3, abs=10.0)
+    assert radar.range_for_rcs_m(0.01) == pytest.approx(52.87e3, abs=10.0)
+    assert radar.range_for_rcs_m(0.001) == pytest.approx(29.73e3, abs=10.0)
+
+
+def test_khordad15_stealth_pair_is_not_sigma_quarter_consistent(cat: Catalog) -> None:
+    # radar-ranges.md §3: (85/150)^4 ≈ 0.10 from detection, (45/120)^4 ≈ 0.02 from engagement
+    notes = " ".join(cat.radar("3rd-Khordad-radar").notes)
+    assert "0.10" in notes and "0.02" in notes
+    detect_ratio = (85.0 / 150.0) ** 4
+    engage_ratio = (45.0 / 120.0) ** 4
+    assert detect_ratio == pytest.approx(0.103, abs=0.001)
+    assert engage_ratio == pytest.approx(0.0198, abs=0.0005)
+    assert detect_ratio / engage_ratio > 4
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "openiads.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_show_unknown_name_is_one_line_exit_2() -> None:
+    proc = _cli("catalog", "show", "S-4000")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "did you mean" in lines[0] and "'S-400'" in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_list_json_covers_every_entry(cat: Catalog) -> None:
+    import json
+
+    proc = _cli("catalog", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["version"] == cat.version
+    names = {(e["kind"], e["name"]) for e in data["entries"]}
+    expected = {
+        (k, n) for k in ("system", "radar", "missile", "launcher", "target") for n in cat.names(k)
+    }
+    assert names == expected
+
+
+def test_cli_show_system_json_includes_components(cat: Catalog) -> None:
+    import json
+
+    proc = _cli("catalog", "show", "sa-21", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["entry"]["name"] == "S-400"
+    kinds = {(c["kind"], c["name"]) for c in data["components"]}
+    assert ("radar", "92N6E") in kinds and ("missile", "40N6E") in kinds
+    fig = data["entry"]["figures"]["reaction_time_s"]
+    assert fig["sources"] and fig["low"] <= fig["nominal"] <= fig["high"]
+
+
+def test_cli_show_prints_a_table() -> None:
+    proc = _cli("catalog", "show", "48N6E3")
+    assert proc.returncode == 0, proc.stderr
+    assert "max_range_m" in proc.stdout
+    assert "250 km" in proc.stdout
