@@ -79,7 +79,7 @@ _FT = 0.3048
 @lru_cache(maxsize=1)
 def unit_registry() -> pint.UnitRegistry:
     """The project's single pint registry (``m2`` and ``kts`` accepted as spellings)."""
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     ureg.define("kts = knot")
     ureg.define("gee = 9.80665 m/s**2 = g0")
     return ureg
@@ -140,9 +140,8 @@ def parse_quantity(
     if not text:
         raise _fail(value, kind, "empty")
 
-    out = _parse_special(text, kind, altitude_m)
-    if out is None:
-        out = _parse_pint(text, kind)
+    special = _parse_special(text, kind, altitude_m)
+    out = _parse_pint(text, kind) if special is None else special
     if not math.isfinite(out):
         raise _fail(value, kind, "not a finite number")
     if out < 0 and not allow_negative:
@@ -172,7 +171,7 @@ def _parse_pint(text: str, kind: str) -> float:
     if kind == "acceleration":
         cleaned = re.sub(r"(?<![A-Za-z])g$", "gee", cleaned)
     try:
-        q = ureg.Quantity(cleaned)
+        q: Any = ureg.Quantity(cleaned)
     except Exception as exc:  # pint raises several unrelated types for bad text
         raise _fail(text, kind, "not a quantity") from exc
     dim, si_unit = _KINDS[kind]

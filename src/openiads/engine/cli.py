@@ -53,8 +53,8 @@ def _clock(t: float | None, epoch: str) -> str:
     import datetime as dt
 
     base = dt.datetime.fromisoformat(epoch)
-    stamp = (base + dt.timedelta(seconds=float(t))).strftime("%H:%M:%S")
-    return f"{stamp} (T+{int(t) // 60:02d}:{int(t) % 60:02d})"
+    stamp = (base + dt.timedelta(seconds=float(t))).strftime("%H:%M:%SZ")
+    return f"{stamp} T+{int(t) // 60}:{int(t) % 60:02d}"
 
 
 def _km(m: float | None) -> str:
@@ -66,7 +66,7 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], folder: Pat
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=max(Console().width, 132))
     epoch = manifest["epoch"]
     console.print(
         f"[bold]{manifest['scenario_name']}[/bold]  seed {manifest['seed']}  "
@@ -88,7 +88,9 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], folder: Pat
         table.add_column(col)
     shown = summary["objects"] if len(summary["objects"]) <= 60 else hostile[:60]
     for o in shown:
-        outcome = o["status"] + (f" {_clock(o['status_s'], epoch)}" if o["status_s"] is not None else "")
+        outcome = o["status"] + (
+            f" {_clock(o['status_s'], epoch)}" if o["status_s"] is not None else ""
+        )
         table.add_row(
             o["id"],
             o["type"],
@@ -103,6 +105,35 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], folder: Pat
     console.print(table)
     if len(shown) < len(summary["objects"]):
         console.print(f"({len(summary['objects']) - len(shown)} more objects in summary.json)")
+
+    if summary.get("shots"):
+        shot_table = Table(title="Interceptors")
+        for col in ("#", "launched", "from", "missile", "target", "time of flight", "result"):
+            shot_table.add_column(col)
+        for sh in summary["shots"][:40]:
+            tof = (
+                f"{sh['result_s'] - sh['launch_s']:.0f} s"
+                if sh["result_s"] is not None
+                else f"({sh['planned_tof_s']:.0f} s planned)"
+            )
+            where = sh["fire_unit"]
+            if sh["launch_lat_deg"] is not None:
+                where += f" {sh['launch_lat_deg']:.2f}N {sh['launch_lon_deg']:.2f}E"
+            result = sh["result"] or "in flight"
+            if sh["result_s"] is not None:
+                result += f" {_clock(sh['result_s'], epoch)}"
+            shot_table.add_row(
+                sh["interceptor"],
+                _clock(sh["launch_s"], epoch),
+                where,
+                sh["missile"],
+                sh["target"],
+                tof,
+                result,
+            )
+        console.print(shot_table)
+        if len(summary["shots"]) > 40:
+            console.print(f"({len(summary['shots']) - 40} more interceptors in summary.json)")
 
     fu_table = Table(title="Fire units")
     for col in ("fire unit", "system", "interceptors spent", "by missile", "magazine empty"):

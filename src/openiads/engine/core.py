@@ -16,8 +16,8 @@ import pyarrow as pa
 import pymap3d
 
 from openiads import __version__
-from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
 from openiads.c2 import time_to_defended_areas
+from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
 from openiads.physics import detection, earth, kinematics, lethality, rcs
 from openiads.scenario.compile import SIDES, TARGET_CLASSES, World
 
@@ -335,7 +335,7 @@ class _Simulation:
         )
         react_ok = t >= seen_t[cand][c_i] + fu.reaction_time_s[f_i]
         roe = fu.roe[f_i]
-        roe_ok = (roe == 0) | ((roe == 1) & np.isfinite(tgo[c_i]))
+        roe_ok = (roe == 0) | ((roe == 1) & np.isfinite(tgo[c_i])) | ((roe == 3) & (tgo[c_i] == 0))
         stock = self.ready[f_i, m_i] >= fu.salvo[f_i]
         more = self.salvos_at_target[obj] < np.where(
             fu.shoot_look_shoot[f_i], fu.max_salvos[f_i], 1
@@ -373,9 +373,12 @@ class _Simulation:
         ok = p_ok & env & in_fc
         if not ok.any():
             return
-        tof = np.full(c_i.size, np.inf)
-        tof[k[ok]] = p_tof[ok]
-        tof = tof.reshape(n_c, n_f, n_m)
+        tof_flat = np.full(c_i.size, np.inf)
+        tof_flat[k[ok]] = p_tof[ok]
+        tof = tof_flat.reshape(n_c, n_f, n_m)
+        pip_flat = np.zeros((c_i.size, 3))
+        pip_flat[k[ok]] = p_pip[ok]
+        pip = pip_flat.reshape(n_c, n_f, n_m, 3)
         # Prefer the shortest-reach missile that can do the job (keep long-range rounds),
         # then the earliest intercept.
         reach_rank = np.argsort(np.argsort(ms.max_range_m, kind="stable"), kind="stable")
@@ -392,9 +395,13 @@ class _Simulation:
             if not np.isfinite(s).any():
                 continue
             f, m = np.unravel_index(int(np.argmin(s)), s.shape)
-            self._launch_salvo(t, int(cand[c]), tracks, int(f), int(m), float(tof[c, f, m]))
+            self._launch_salvo(
+                t, int(cand[c]), tracks, int(f), int(m), float(tof[c, f, m]), pip[c, f, m]
+            )
 
-    def _launch_salvo(self, t: float, k: int, tracks: Any, f: int, m: int, tof: float) -> None:
+    def _launch_salvo(
+        self, t: float, k: int, tracks: Any, f: int, m: int, tof: float, pip0: np.ndarray
+    ) -> None:
         w, fu, ms = self.w, self.w.fire_units, self.w.missiles
         track_id = int(tracks.ids[k])
         target = int(tracks.truth_id[k])
@@ -430,6 +437,7 @@ class _Simulation:
             np.full(salvo, ms.max_range_m[m]),
         )
         tf = np.where(ok, tf, tof)
+        p = np.where(ok[:, None], p, pip0[None, :])
         for j in range(salvo):
             self.ready[f, m] -= 1
             self.ic.add(

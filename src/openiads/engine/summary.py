@@ -17,7 +17,8 @@ def summarize(outcome: Outcome) -> dict[str, Any]:
 
     Keys: ``objects`` (one dict per air object: first detection time, range and radar,
     first confirmed track, engagements, shots, status ``killed`` / ``leaked`` / ``exited`` /
-    ``alive`` and when), ``fire_units`` (rounds spent per missile, time the magazine ran
+    ``alive`` and when), ``shots`` (every interceptor: launch time and site, missile,
+    target, planned time of flight, result and miss distance), ``fire_units`` (rounds spent per missile, time the magazine ran
     empty), and totals: ``hostile``, ``kills``, ``leakers``, ``interceptors_spent``, plus
     ``first_detection_range_m`` and ``object_types`` keyed by object id.
     """
@@ -43,6 +44,8 @@ def summarize(outcome: Outcome) -> dict[str, Any]:
         for o in air
     }
     index_to_id = [o["id"] for o in air]
+    site_pos = {s["id"]: (s["lat_deg"], s["lon_deg"]) for s in sites}
+    shots: dict[str, dict[str, Any]] = {}
     fus: dict[str, dict[str, Any]] = {
         s["id"]: {"system": s["type"], "spent": {}, "spent_total": 0, "magazine_empty_s": None}
         for s in sites
@@ -70,7 +73,22 @@ def summarize(outcome: Outcome) -> dict[str, Any]:
         elif kind == "engage" and target in per:
             per[target]["engagements"] += 1
         elif kind == "launch":
-            missile = json.loads(details).get("missile", "?")
+            d = json.loads(details)
+            missile = d.get("missile", "?")
+            lat, lon = site_pos.get(actor, (None, None))
+            shots[d.get("interceptor", "?")] = {
+                "interceptor": d.get("interceptor"),
+                "launch_s": t,
+                "fire_unit": actor,
+                "launch_lat_deg": lat,
+                "launch_lon_deg": lon,
+                "missile": missile,
+                "target": target,
+                "planned_tof_s": d.get("tof_s"),
+                "result": None,
+                "result_s": None,
+                "miss_distance_m": None,
+            }
             if target in per:
                 per[target]["shots"] += 1
             fu = fus.setdefault(
@@ -78,13 +96,20 @@ def summarize(outcome: Outcome) -> dict[str, Any]:
             )
             fu["spent"][missile] = fu["spent"].get(missile, 0) + 1
             fu["spent_total"] += 1
-        elif kind in ("kill", "leak", "exit") and target in per:
+        elif kind in ("kill", "miss") and actor in shots:
+            d = json.loads(details)
+            shots[actor].update(
+                result="kill" if kind == "kill" else f"miss ({d.get('reason', '')})",
+                result_s=t,
+                miss_distance_m=d.get("miss_distance_m"),
+            )
+            if kind == "kill" and target in per and per[target]["status"] == "alive":
+                per[target].update(status="killed", status_s=t, killed_by=d.get("fire_unit"))
+        elif kind in ("leak", "exit") and target in per:
             o = per[target]
             if o["status"] == "alive":
-                o["status"] = {"kill": "killed", "leak": "leaked", "exit": "exited"}[kind]
+                o["status"] = {"leak": "leaked", "exit": "exited"}[kind]
                 o["status_s"] = t
-                if kind == "kill":
-                    o["killed_by"] = json.loads(details).get("fire_unit")
         elif kind == "magazine_empty" and actor in fus and fus[actor]["magazine_empty_s"] is None:
             fus[actor]["magazine_empty_s"] = t
 
@@ -103,6 +128,7 @@ def summarize(outcome: Outcome) -> dict[str, Any]:
         "interceptors_spent": sum(f["spent_total"] for f in fus.values()),
         "fire_units": fus,
         "objects": objects,
+        "shots": list(shots.values()),
         "first_detection_range_m": {o["id"]: o["first_detection_range_m"] for o in objects},
         "object_types": {o["id"]: o["type"] for o in objects},
         "interceptors_spent_by_fire_unit": {k: f["spent_total"] for k, f in fus.items()},

@@ -34,7 +34,7 @@ TARGET_CLASSES = (
     "loitering_munition",
     "ballistic",
 )
-ROES = ("weapons-free", "weapons-tight", "hold")
+ROES = ("weapons-free", "weapons-tight", "hold", "area-violation")
 ASPECTS = ("frontal", "beam", "rear")
 
 
@@ -429,7 +429,11 @@ def _reference_snr_db(radar_rows: list[dict[str, Any]]) -> np.ndarray:
 
 
 def _compile_areas(scenario: Scenario, origin: tuple[float, float, float]) -> Areas:
-    ids, polys, centers, radii, geo = [], [], [], [], []
+    ids: list[str] = []
+    polys: list[np.ndarray | None] = []
+    centers: list[np.ndarray] = []
+    radii: list[float] = []
+    geo: list[dict[str, Any]] = []
     for a in scenario.defended_areas:
         ids.append(a.id)
         if a.polygon is not None:

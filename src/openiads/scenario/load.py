@@ -83,8 +83,24 @@ def load_scenario_text(text: str, name: str = "<scenario>") -> LoadedScenario:
     scenario._text = text
     scenario._file = name
     scenario._lines = lines
+    _check_tracking(scenario)
     _check_references(scenario)
     return scenario
+
+
+def _check_tracking(sc: LoadedScenario) -> None:
+    """Tracker parameters are validated by the tracker's own model, located in the file."""
+    from openiads.tracking import TrackerConfig
+
+    try:
+        TrackerConfig.model_validate(sc.tracking)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc: LocPath = ("tracking", *(p for p in err["loc"] if not _is_union_tag(p)))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown tracker parameter {loc[-1]!r}"
+        raise sc.error(msg, loc) from None
 
 
 def _first_error(

@@ -151,10 +151,10 @@ class Site(_Model):
         "(replaces the catalog's, e.g. a 40V6M tower)",
     )
     doctrine: Doctrine = Field(default_factory=Doctrine)
-    roe: Literal["weapons-free", "weapons-tight", "hold"] = Field(
+    roe: Literal["weapons-free", "weapons-tight", "area-violation", "hold"] = Field(
         "weapons-tight",
         description="weapons-free: any hostile in reach; weapons-tight: hostiles that threaten "
-        "a defended area; hold: never fire",
+        "a defended area; area-violation: hostiles inside a defended area; hold: never fire",
     )
     missiles: dict[str, int] | None = Field(
         None, description="ready rounds per missile type (replaces the catalog's loadout)"
