@@ -596,7 +596,8 @@ class _Simulation:
             start = ic.launch_enu[flying]
             span = ic.aim_enu[flying] - start
             length = np.maximum(np.linalg.norm(span, axis=-1), 1.0)
-            frac = np.clip(np.nan_to_num(dist) / length, 0.0, 1.0)
+            # Past the missile's maximum flight time the distance is NaN: hold the last point.
+            frac = np.clip(np.where(np.isnan(dist), length, dist) / length, 0.0, 1.0)
             pos = start + span * frac[:, None]
             la, lo, al = pymap3d.enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *self.w.origin)
             lla = np.stack([la, lo, al], axis=-1)
