@@ -189,3 +189,29 @@ def test_cli_replay_bad_run_is_one_line(tmp_path):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_track_events_reach_their_object_through_truth_id():
+    """Trackers name a track (``CP/12``) as target and the air object's index as truth_id."""
+    from openiads.export.common import air_order, event_object
+
+    o = sample_outcome(n_threats=2)
+    order = air_order(o)
+    known = set(order)
+    ev = {"target": "CP/12", "details": {"track_id": 12, "truth_id": order.index("cm-0001")}}
+    assert event_object(ev, known, order) == "cm-0001"
+    assert event_object({"target": "CP/3", "details": {"truth_id": -1}}, known, order) is None
+    assert event_object({"target": "CP/3", "details": {"truth_id": 99}}, known, order) is None
+
+
+def test_circular_defended_area_becomes_a_ring():
+    from pymap3d.vincenty import vdist
+
+    from openiads.export.common import areas_of
+
+    [area] = areas_of(
+        {"defended_areas": [{"id": "c", "circle": {"lat": 26.0, "lon": 56.0, "radius_m": 5e4}}]}
+    )
+    lat, lon = np.asarray(area["ring"]).T
+    dist_m, _ = vdist(26.0, 56.0, lat, lon)
+    assert np.asarray(dist_m) == pytest.approx(5e4, abs=1.0)

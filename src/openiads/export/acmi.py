@@ -36,7 +36,13 @@ _TYPES: dict[str, str] = {
     "airliner": "Air+FixedWing",
     "site": "Ground+Static+AntiAircraft",
 }
-_COALITION = {"hostile": "Enemies", "friendly": "Allies", "neutral": "Neutrals"}
+_COALITION = {
+    "hostile": "Enemies",
+    "friendly": "Allies",
+    "defence": "Allies",
+    "neutral": "Neutrals",
+    "civil": "Neutrals",
+}
 #: Tacview's events for our event kinds.
 _EVENTS = {"launch": "Message", "kill": "Destroyed", "leak": "Message", "detect": "Message"}
 

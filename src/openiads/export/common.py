@@ -90,10 +90,12 @@ def _latlon_ring(raw: Any) -> list[tuple[float, float]]:
 
 
 def areas_of(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """Defended areas and civil corridors: ``{"id", "kind", "ring": [(lat, lon), ...]}``.
+    """Defended areas and civil corridors: ``{"id", "kind", "ring", "line", "width_m"}``.
 
-    Reads ``defended_areas`` (each with ``polygon``) and ``civil_corridors`` (each with
-    ``polygon``, or a ``path`` of points plus ``width_m``, drawn as its centre line).
+    Reads ``defended_areas`` (each with a ``polygon`` of ``[lat, lon]`` points, or a
+    ``circle`` ``{lat, lon, radius_m}`` turned into a 73-point geodesic ring) and
+    ``civil_corridors`` (each with ``polygon``, or a ``path`` of points plus ``width_m``,
+    drawn as its centre line). Rings are ``[(lat, lon), ...]``.
     """
     out: list[dict[str, Any]] = []
     for kind, key in (("defended_area", "defended_areas"), ("civil_corridor", "civil_corridors")):
@@ -101,6 +103,12 @@ def areas_of(manifest: dict[str, Any]) -> list[dict[str, Any]]:
             if not isinstance(area, dict):
                 continue
             ring = _latlon_ring(area.get("polygon"))
+            circle = area.get("circle")
+            if not ring and isinstance(circle, dict) and circle.get("radius_m"):
+                lat, lon = circle_latlon(
+                    float(circle["lat"]), float(circle["lon"]), float(circle["radius_m"])
+                )
+                ring = [(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
             line = _latlon_ring(area.get("path") or area.get("centerline") or area.get("route"))
             if not ring and not line:
                 continue
@@ -186,9 +194,16 @@ def event_rows(outcome: Outcome) -> list[dict[str, Any]]:
     return rows
 
 
-def event_object(event: dict[str, Any], known: set[str]) -> str | None:
-    """The air object an event is about: its ``target`` if that names an object, else the
-    first of ``details.object`` / ``truth_id`` / ``target_id`` that does."""
+def event_object(
+    event: dict[str, Any], known: set[str] | frozenset[str], air_order: list[str] | None = None
+) -> str | None:
+    """The air object an event is about.
+
+    Its ``target`` if that names an object; else ``details.object`` / ``truth_id`` /
+    ``target_id`` naming one; else an integer ``details.truth_id`` read as the index of the
+    air object in the objects table (``air_order``), as the trackers write it for track
+    events whose target is a track id.
+    """
     target = event.get("target") or ""
     if target in known:
         return str(target)
@@ -197,7 +212,19 @@ def event_object(event: dict[str, Any], known: set[str]) -> str | None:
         value = details.get(key)
         if isinstance(value, str) and value in known:
             return value
+    index = details.get("truth_id")
+    if air_order and isinstance(index, int) and not isinstance(index, bool):
+        if 0 <= index < len(air_order):
+            return air_order[index]
     return None
+
+
+def air_order(outcome: Outcome) -> list[str]:
+    """Ids of the air objects in the order of the objects table (the engine's indices)."""
+    cat = outcome.objects["category"].to_pylist()
+    return [
+        str(i) for i, c in zip(outcome.objects["id"].to_pylist(), cat, strict=True) if c == "air"
+    ]
 
 
 def state_changes(outcome: Outcome) -> dict[str, list[tuple[float, str]]]:
@@ -209,13 +236,14 @@ def state_changes(outcome: Outcome) -> dict[str, list[tuple[float, str]]]:
     rank = {s: k for k, s in enumerate((*STATES, "exited"))}
     objects = [r for r in object_rows(outcome) if r["category"] == "air"]
     known = {str(r["id"]) for r in objects}
+    order = air_order(outcome)
     changes: dict[str, list[tuple[float, str]]] = {str(r["id"]): [] for r in objects}
     current: dict[str, int] = dict.fromkeys(known, 0)
     for ev in event_rows(outcome):
         state = EVENT_STATE.get(str(ev["kind"]))
         if state is None:
             continue
-        obj = event_object(ev, known)
+        obj = event_object(ev, known, order)
         if obj is None:
             continue
         r = rank[state]

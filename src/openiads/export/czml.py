@@ -54,6 +54,8 @@ SIDE_RGBA: dict[str, tuple[int, int, int, int]] = {
     "hostile": (220, 40, 40, 255),
     "friendly": (40, 110, 230, 255),
     "neutral": (40, 170, 80, 255),
+    "civil": (40, 170, 80, 255),
+    "defence": (40, 110, 230, 255),
 }
 STATE_RGBA: dict[str, tuple[int, int, int, int]] = {
     "undetected": (150, 150, 150, 255),

@@ -29,7 +29,13 @@ from openiads.export.common import (
 )
 from openiads.outcome import Outcome
 
-_SIDE_KML = {"hostile": "ff2828dc", "friendly": "ffe66e28", "neutral": "ff50aa28"}  # aabbggrr
+_SIDE_KML = {
+    "hostile": "ff2828dc",
+    "friendly": "ffe66e28",
+    "defence": "ffe66e28",
+    "neutral": "ff50aa28",
+    "civil": "ff50aa28",
+}  # aabbggrr
 _MARKED_EVENTS = ("launch", "kill", "miss", "leak")
 
 

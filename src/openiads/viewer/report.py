@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from openiads.export.common import (
+    air_order,
     areas_of,
     downsample_indices,
     end_time_s,
@@ -124,13 +125,14 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
     events = event_rows(outcome)
     changes = state_changes(outcome)
     known = {str(r["id"]) for r in rows if r["category"] != "site"}
+    order = air_order(outcome)
     moving = [r for r in rows if r["category"] != "site" and str(r["id"]) in tracks]
     per_object = int(
         np.clip(point_budget // max(1, len(moving)), MIN_POINTS_PER_OBJECT, MAX_POINTS_PER_OBJECT)
     )
     event_times: dict[str, list[float]] = {}
     for ev in events:
-        obj = event_object(ev, known)
+        obj = event_object(ev, known, order)
         if obj:
             event_times.setdefault(obj, []).append(float(ev["t"]))
 
@@ -186,7 +188,7 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
             "kind": str(ev["kind"]),
             "actor": str(ev["actor"] or ""),
             "target": str(ev["target"] or ""),
-            "obj": event_object(ev, known),
+            "obj": event_object(ev, known, order),
             "details": ev["details"],
         }
         for ev in events

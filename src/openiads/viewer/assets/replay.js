@@ -7,7 +7,7 @@
     undetected: '#969696', detected: '#f0c828', tracked: '#f58c1e', engaged: '#dc2828',
     killed: '#282828', leaked: '#aa1ec8', exited: '#787878', interceptor: '#1ec8e6'
   };
-  var SIDE_COLOR = { hostile: '#c0392b', friendly: '#2866d0', neutral: '#28a050' };
+  var SIDE_COLOR = { hostile: '#c0392b', friendly: '#2866d0', defence: '#2866d0', neutral: '#28a050', civil: '#28a050' };
   var PERSIST = { killed: true, leaked: true };
   var T_END = Math.max(D.t_end, 1e-3);
   var EPOCH_MS = Date.parse(D.epoch);
