@@ -317,3 +317,32 @@ def test_visibility_bands_threshold_the_one_sweep() -> None:
     for band, h in zip(bands, (0.0, 20.0, 80.0), strict=True):
         np.testing.assert_array_equal(band == 255, visible_mask(grid, h))
     assert np.all(bands[:, np.isnan(grid)] == 0)
+
+
+def test_terrain_mask_agrees_with_rays_behind_a_ridge() -> None:
+    from openiads.terrain import TerrainMask
+
+    heights = _ridge_grid()
+    dem = Dem(
+        heights,
+        west_m=-0.5 * RIDGE_CELL_M,
+        north_m=100.5 * RIDGE_CELL_M,
+        cell_m=RIDGE_CELL_M,
+        lat0_deg=35.0,
+        lon0_deg=51.0,
+    )
+    mask = TerrainMask(dem, np.array([0.0, 0.0, OBS_H_M]))
+    assert mask.antenna_height_m == pytest.approx(OBS_H_M, abs=0.01)
+    rng = np.random.default_rng(4)
+    n = 400
+    targets = np.column_stack(
+        [rng.uniform(500.0, 11_900.0, n), rng.uniform(-1_900.0, 1_900.0, n), rng.uniform(0, 400, n)]
+    )
+    x, y, z = targets.T
+    by_mask = mask.visible_grid(x, y, z)
+    by_ray = los_visible_grid(dem, [0.0, 0.0, OBS_H_M], targets)
+    assert float(np.mean(by_mask == by_ray)) >= 0.98
+    # Far off the grid it falls back to the ray over sea level: a 10 km high target 100 km
+    # east is above the horizon, a 10 m one is not.
+    far = mask.visible_grid(np.array([100e3, 100e3]), np.array([0.0, 0.0]), np.array([1e4, 10.0]))
+    assert far.tolist() == [True, False]
