@@ -109,13 +109,15 @@ class TrackerConfig(BaseModel):
             "grows beyond this, m."
         ),
     )
-    fusion: Literal["covariance_intersection", "best", "naive"] = Field(
-        default="covariance_intersection",
+    fusion: Literal["measurement", "covariance_intersection", "best"] = Field(
+        default="measurement",
         description=(
-            "How the command post combines the radar tracks of one target: "
-            "'covariance_intersection' (fast CI, consistent whatever the unknown correlation "
-            "between the radar tracks), 'best' (the radar track with the smallest position "
-            "covariance), 'naive' (information sum, assumes independent errors: overconfident)."
+            "How the command post combines the radar tracks of one target: 'measurement' "
+            "(each fused track is a filter updated with the detections its radar tracks "
+            "take: centralised, exact for independent radar errors), "
+            "'covariance_intersection' (fast CI of the radar-track estimates, consistent "
+            "whatever their unknown correlation: for a post that receives tracks only), "
+            "'best' (the radar track with the smallest position covariance)."
         ),
     )
     fusion_gate_probability: float = Field(

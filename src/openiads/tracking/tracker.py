@@ -1,19 +1,22 @@
 """One radar's multi-target tracker: predict, gate, assign (GNN), update, confirm, delete.
 
-All tracks of a radar live in a struct of arrays (:class:`TrackArrays`) and share one state
-time (the radar's last scan), so one scan is a fixed number of NumPy operations whatever the
-number of tracks and detections:
+All tracks of a radar live in a struct of arrays with spare capacity (:class:`TrackArrays`,
+a slot per track, ``active`` marking the live ones) and share one state time (the radar's
+last scan), so one scan is a fixed number of array operations whatever the number of tracks
+and detections:
 
 1. predict every track (and, for the IMM, mix the model states first) to the scan time;
-2. pre-gate with KD-trees (Euclidean radius bounding each track's chi-square ellipsoid),
-   then keep the pairs inside the chi-square Mahalanobis gate;
+2. pre-gate by a sweep along one axis (a sphere bounding each track's chi-square
+   ellipsoid), then keep the pairs inside the chi-square Mahalanobis gate;
 3. global-nearest-neighbour assignment of the gated pairs (:func:`assign_pairs`);
 4. Kalman update of the assigned tracks (IMM: each model, then model probabilities);
 5. M-of-N confirmation, deletion after consecutive misses or covariance growth;
 6. a new tentative track from each detection left unassigned.
 
-``truth_id`` of the detections is carried only into bookkeeping (purity, id swaps, breaks);
-it never enters gating or assignment.
+The per-track algebra runs in compiled kernels (:mod:`openiads.tracking._kernels`) that
+work in place on the slots, so nothing is copied per scan. ``truth_id`` of the detections
+is carried only into bookkeeping (purity, id swaps, breaks); it never enters gating or
+assignment.
 """
 
 from __future__ import annotations
@@ -24,18 +27,18 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
+from openiads.tracking._kernels import (
+    combine_rows,
+    gate_pairs,
+    mix_predict,
+    sparse_rows,
+    update_position,
+)
 from openiads.tracking.assignment import assign_pairs
 from openiads.tracking.config import TrackerConfig
-from openiads.tracking.filters import (
-    ca_matrices,
-    cv_in_ca_matrices,
-    cv_matrices,
-    inv_sym3,
-    kf_update_position,
-)
+from openiads.tracking.filters import ca_matrices, cv_in_ca_matrices, cv_matrices
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -43,59 +46,116 @@ BoolArray = NDArray[np.bool_]
 
 Event = tuple[float, str, str, str, dict[str, Any]]
 
-_LOG_2PI3 = 3.0 * math.log(2.0 * math.pi)
-
 
 @dataclass
 class TrackArrays:
-    """The tracks of one radar, one row per track (struct of arrays)."""
+    """The tracks of one radar: one slot per track, ``active`` marks the live slots."""
 
-    x: FloatArray  # (K, M, n) state of each motion model
-    p: FloatArray  # (K, M, n, n) covariance of each motion model
-    mu: FloatArray  # (K, M) model probabilities (all ones for a single model)
-    ids: IntArray  # (K,) stable track id
-    confirmed: BoolArray  # (K,)
-    age: IntArray  # (K,) scans since the first detection, that one included
-    n_hits: IntArray  # (K,) detections associated so far
-    misses: IntArray  # (K,) consecutive scans without a detection
-    t_born_s: FloatArray  # (K,) time of the first detection
-    truth_cand: IntArray  # (K,) Boyer-Moore majority candidate of the detections' truth
-    truth_votes: IntArray  # (K,) its vote count
-    last_truth: IntArray  # (K,) truth of the last detection from an air object (-1 none yet)
-    fused_id: IntArray  # (K,) fused air-picture track this track feeds (-1 none)
+    active: BoolArray  # (C,) slot holds a live track
+    x: FloatArray  # (C, M, n) state of each motion model
+    p: FloatArray  # (C, M, n, n) covariance of each motion model
+    mu: FloatArray  # (C, M) model probabilities (ones for a single model)
+    ids: IntArray  # (C,) stable track id
+    confirmed: BoolArray  # (C,)
+    age: IntArray  # (C,) scans since the first detection, that one included
+    n_hits: IntArray  # (C,) detections associated so far
+    misses: IntArray  # (C,) consecutive scans without a detection
+    t_born_s: FloatArray  # (C,) time of the first detection
+    truth_cand: IntArray  # (C,) Boyer-Moore majority candidate of the detections' truth
+    truth_votes: IntArray  # (C,) its vote count
+    last_truth: IntArray  # (C,) truth of the last detection from an air object (-1 none)
+    fused_id: IntArray  # (C,) fused air-picture track this track feeds (-1 none)
 
     @classmethod
-    def empty(cls, n_models: int, n_state: int) -> TrackArrays:
-        z = np.zeros(0, dtype=np.int64)
+    def empty(cls, n_models: int, n_state: int, capacity: int = 64) -> TrackArrays:
+        c = capacity
+        zi = np.zeros(c, dtype=np.int64)
         return cls(
-            x=np.zeros((0, n_models, n_state)),
-            p=np.zeros((0, n_models, n_state, n_state)),
-            mu=np.zeros((0, n_models)),
-            ids=z.copy(),
-            confirmed=np.zeros(0, dtype=bool),
-            age=z.copy(),
-            n_hits=z.copy(),
-            misses=z.copy(),
-            t_born_s=np.zeros(0),
-            truth_cand=z.copy(),
-            truth_votes=z.copy(),
-            last_truth=z.copy(),
-            fused_id=z.copy(),
+            active=np.zeros(c, dtype=bool),
+            x=np.zeros((c, n_models, n_state)),
+            p=np.zeros((c, n_models, n_state, n_state)),
+            mu=np.ones((c, n_models)),
+            ids=zi.copy(),
+            confirmed=np.zeros(c, dtype=bool),
+            age=zi.copy(),
+            n_hits=zi.copy(),
+            misses=zi.copy(),
+            t_born_s=np.zeros(c),
+            truth_cand=zi.copy(),
+            truth_votes=zi.copy(),
+            last_truth=zi.copy(),
+            fused_id=zi.copy(),
         )
+
+    @property
+    def capacity(self) -> int:
+        return int(self.active.shape[0])
 
     def __len__(self) -> int:
-        return int(self.ids.shape[0])
+        """Number of live tracks."""
+        return int(np.count_nonzero(self.active))
 
-    def select(self, index: IntArray | BoolArray) -> TrackArrays:
-        return TrackArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+    def rows(self) -> IntArray:
+        """Slots of the live tracks, in slot order."""
+        return np.flatnonzero(self.active)
 
-    def concat(self, other: TrackArrays) -> TrackArrays:
-        return TrackArrays(
-            **{
-                f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)])
-                for f in fields(self)
-            }
-        )
+    def free_slots(self, m: int) -> IntArray:
+        """``m`` free slots, doubling the capacity (one copy) when there are too few."""
+        free = np.flatnonzero(~self.active)
+        if free.size < m:
+            old = self.capacity
+            new = max(2 * old, old + m - free.size)
+            for f in fields(self):
+                a = getattr(self, f.name)
+                grown = np.zeros((new, *a.shape[1:]), dtype=a.dtype)
+                grown[:old] = a
+                setattr(self, f.name, grown)
+            free = np.flatnonzero(~self.active)
+        return free[:m]
+
+
+def imm_posterior(mu: FloatArray, d2: FloatArray, logdet: FloatArray) -> FloatArray:
+    """Mode probabilities after an update: mu_j proportional to c_j N(nu_j; 0, S_j) (rows, M)."""
+    loglik = -0.5 * (d2 + logdet)
+    loglik -= loglik.max(axis=1, keepdims=True)
+    post = mu * np.exp(loglik)
+    return np.asarray(post / post.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+class MotionModel:
+    """The configured motion model(s): transition, process noise and mode switching for a step."""
+
+    def __init__(self, cfg: TrackerConfig) -> None:
+        self.cfg = cfg
+        self.n_models = 2 if cfg.model == "imm" else 1
+        self.n_state = 6 if cfg.model == "cv" else 9
+        self.q_cv = cfg.process_noise_mps2**2
+        self.q_ca = cfg.maneuver_noise_mps3**2
+        self._cache: dict[float, tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]] = {}
+
+    def matrices(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
+        """Sparse rows of F (M,n,3), Q (M,n,n) and the IMM mode-transition matrix (M,M)."""
+        hit = self._cache.get(dt_s)
+        if hit is not None:
+            return hit
+        if self.cfg.model == "cv":
+            f, q = cv_matrices(dt_s, self.q_cv)
+            fs, qs, pi = f[None], q[None], np.ones((1, 1))
+        elif self.cfg.model == "ca":
+            f, q = ca_matrices(dt_s, self.q_ca)
+            fs, qs, pi = f[None], q[None], np.ones((1, 1))
+        else:
+            f0, q0 = cv_in_ca_matrices(dt_s, self.q_cv)
+            f1, q1 = ca_matrices(dt_s, self.q_ca)
+            stay = math.exp(-dt_s / self.cfg.imm_mean_sojourn_s)
+            pi = np.array([[stay, 1.0 - stay], [1.0 - stay, stay]])
+            fs, qs = np.stack([f0, f1]), np.stack([q0, q1])
+        f_idx, f_val = sparse_rows(fs)
+        out = (f_idx, f_val, qs, pi)
+        if len(self._cache) > 64:
+            self._cache.clear()
+        self._cache[dt_s] = out
+        return out
 
 
 class RadarTracker:
@@ -112,106 +172,39 @@ class RadarTracker:
         self.q_ca = cfg.maneuver_noise_mps3**2
         self.tracks = TrackArrays.empty(self.n_models, self.n_state)
         self.t_s: float | None = None
-        self._mat_cache: dict[float, tuple[FloatArray, FloatArray, FloatArray | None]] = {}
+        self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
+        self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
+        self.motion = MotionModel(cfg)
         self.stats = _TrackStats()
 
-    # ------------------------------------------------------------------ models
-    def _models(self, dt_s: float) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-        """F (M,n,n), Q (M,n,n) and the IMM mode-transition matrix (M,M) for a step of dt_s."""
-        hit = self._mat_cache.get(dt_s)
-        if hit is not None:
-            return hit
-        if self.cfg.model == "cv":
-            f, q = cv_matrices(dt_s, self.q_cv)
-            out: tuple[FloatArray, FloatArray, FloatArray | None] = (f[None], q[None], None)
-        elif self.cfg.model == "ca":
-            f, q = ca_matrices(dt_s, self.q_ca)
-            out = (f[None], q[None], None)
-        else:
-            f0, q0 = cv_in_ca_matrices(dt_s, self.q_cv)
-            f1, q1 = ca_matrices(dt_s, self.q_ca)
-            stay = math.exp(-dt_s / self.cfg.imm_mean_sojourn_s)
-            pi = np.array([[stay, 1.0 - stay], [1.0 - stay, stay]])
-            out = (np.stack([f0, f1]), np.stack([q0, q1]), pi)
-        if len(self._mat_cache) > 64:
-            self._mat_cache.clear()
-        self._mat_cache[dt_s] = out
-        return out
+    def _models(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
+        return self.motion.matrices(dt_s)
 
-    def _predict(self, dt_s: float) -> None:
+    def combined(self, rows: IntArray, n_out: int = 6) -> tuple[FloatArray, FloatArray]:
+        """Moment-matched state (R, n_out) and covariance (R, n_out, n_out) of slots ``rows``."""
         tr = self.tracks
-        if len(tr) == 0 or dt_s <= 0.0:
-            return
-        f, q, pi = self._models(dt_s)
-        x, p = tr.x, tr.p
-        if pi is not None:  # IMM mixing (Blom & Bar-Shalom 1988)
-            c = tr.mu @ pi  # (K, M) predicted mode probabilities
-            w = tr.mu[:, :, None] * pi[None, :, :] / c[:, None, :]  # (K, i, j)
-            x0 = np.einsum("kij,kin->kjn", w, x)
-            dx = x[:, :, None, :] - x0[:, None, :, :]  # (K, i, j, n)
-            p0 = np.einsum("kij,kinm->kjnm", w, p) + np.einsum("kij,kijn,kijm->kjnm", w, dx, dx)
-            x, p = x0, p0
-            tr.mu = c
-        tr.x = np.einsum("mij,kmj->kmi", f, x)
-        tr.p = np.matmul(np.matmul(f, p), np.swapaxes(f, -1, -2)) + q
-
-    # ---------------------------------------------------------------- combined
-    def combined(self) -> tuple[FloatArray, FloatArray]:
-        """Moment-matched state (K,n) and covariance (K,n,n) of every track."""
-        tr = self.tracks
-        if self.n_models == 1:
-            return tr.x[:, 0], tr.p[:, 0]
-        xc = np.einsum("km,kmn->kn", tr.mu, tr.x)
-        dx = tr.x - xc[:, None, :]
-        pc = np.einsum("km,kmij->kij", tr.mu, tr.p) + np.einsum("km,kmi,kmj->kij", tr.mu, dx, dx)
-        return xc, pc
-
-    def _combined_position(self) -> tuple[FloatArray, FloatArray]:
-        tr = self.tracks
-        if self.n_models == 1:
-            return tr.x[:, 0, :3], tr.p[:, 0, :3, :3]
-        pos = tr.x[:, :, :3]
-        xc = np.einsum("km,kmn->kn", tr.mu, pos)
-        dx = pos - xc[:, None, :]
-        pc = np.einsum("km,kmij->kij", tr.mu, tr.p[:, :, :3, :3]) + np.einsum(
-            "km,kmi,kmj->kij", tr.mu, dx, dx
-        )
-        return xc, pc
+        return combine_rows(tr.x, tr.p, tr.mu, np.asarray(rows, dtype=np.int64), n_out)
 
     # ----------------------------------------------------------------- gating
     def _gate(
         self, pos: FloatArray, ppos: FloatArray, z: FloatArray, r: FloatArray
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        """Pairs (track, detection) inside the chi-square gate, with their squared distance."""
+        """Pairs (track row, detection) inside the chi-square gate, with their squared distance."""
         k_tracks, m_det = pos.shape[0], z.shape[0]
-        empty = np.zeros(0, dtype=np.int64)
         if k_tracks == 0 or m_det == 0:
+            empty = np.zeros(0, dtype=np.int64)
             return empty, empty.copy(), np.zeros(0)
         tr_r = r[:, 0, 0] + r[:, 1, 1] + r[:, 2, 2]
         tr_p = ppos[:, 0, 0] + ppos[:, 1, 1] + ppos[:, 2, 2]
         # lambda_max(P + R) <= tr(P) + max tr(R): a sphere that holds the whole gate ellipsoid.
         radius = np.sqrt(self.gamma * (tr_p + tr_r.max()))
-        det_tree = cKDTree(z)
-        bucket = np.ceil(np.log2(radius)).astype(np.int64)
-        ti_parts, mj_parts = [], []
-        for b in np.unique(bucket):  # a few radius classes, never one per track
-            sel = np.flatnonzero(bucket == b)
-            sdm = cKDTree(pos[sel]).sparse_distance_matrix(
-                det_tree, float(2.0**b), output_type="ndarray"
-            )
-            ti = sel[sdm["i"]]
-            ok = sdm["v"] <= radius[ti]
-            ti_parts.append(ti[ok])
-            mj_parts.append(sdm["j"][ok].astype(np.int64))
-        ti = np.concatenate(ti_parts)
-        mj = np.concatenate(mj_parts)
-        if ti.size == 0:
-            return ti, mj, np.zeros(0)
-        s_inv, _ = inv_sym3(ppos[ti] + r[mj])
-        nu = z[mj] - pos[ti]
-        d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
-        inside = d2 < self.gamma
-        return ti[inside], mj[inside], d2[inside]
+        # sweep along the axis where the detections spread most
+        axis = int(np.argmax(z.max(axis=0) - z.min(axis=0)))
+        order = np.argsort(z[:, axis], kind="stable")
+        zs = z[order, axis]
+        lo = np.searchsorted(zs, pos[:, axis] - radius, side="left")
+        hi = np.searchsorted(zs, pos[:, axis] + radius, side="right")
+        return gate_pairs(pos, ppos, radius, z, r, order, lo, hi, self.gamma)
 
     # ------------------------------------------------------------------- scan
     def scan(
@@ -221,115 +214,109 @@ class RadarTracker:
         cfg = self.cfg
         if self.t_s is not None and t_s < self.t_s:
             raise ValueError(f"scan time {t_s} s is before the previous scan ({self.t_s} s)")
+        z_enu = np.ascontiguousarray(z_enu, dtype=np.float64)
+        r_enu = np.ascontiguousarray(r_enu, dtype=np.float64)
+        truth_id = np.asarray(truth_id, dtype=np.int64)
         dt = 0.0 if self.t_s is None else t_s - self.t_s
-        self._predict(dt)
         self.t_s = t_s
         self.stats.note_detections(t_s, truth_id)
-
         tr = self.tracks
-        pos, ppos = self._combined_position()
-        ti, mj, d2 = self._gate(pos, ppos, z_enu, r_enu)
-        cost = d2 - self.gamma * (1.0 + tr.confirmed[ti])  # confirmed tracks win conflicts
-        chosen = assign_pairs(ti, mj, cost, len(tr), z_enu.shape[0])
-        ta, ma = ti[chosen], mj[chosen]
-
-        # Kalman update of the assigned tracks (every model of each)
-        if ta.size:
-            xa, pa, d2m, detm = kf_update_position(
-                tr.x[ta], tr.p[ta], z_enu[ma][:, None, :], r_enu[ma][:, None, :, :]
-            )
-            tr.x[ta] = xa
-            tr.p[ta] = pa
-            if self.n_models > 1:
-                loglik = -0.5 * (d2m + np.log(detm) + _LOG_2PI3)
-                loglik -= loglik.max(axis=1, keepdims=True)
-                post = tr.mu[ta] * np.exp(loglik)
-                tr.mu[ta] = post / post.sum(axis=1, keepdims=True)
-
-        hit = np.zeros(len(tr), dtype=bool)
-        hit[ta] = True
-        tr.age += 1
-        tr.n_hits += hit
-        tr.misses = np.where(hit, 0, tr.misses + 1)
-        truth_a = np.asarray(truth_id, dtype=np.int64)[ma]
-        self.stats.note_updates(t_s, tr, ta, truth_a)
-
+        rows = tr.rows()
         events: list[Event] = []
-        # confirmation (M of the first N scans)
-        newly = (~tr.confirmed) & (tr.n_hits >= cfg.confirm_m)
-        tr.confirmed = tr.confirmed | newly
-        # deletion
-        std_max = np.sqrt(np.max(np.diagonal(ppos, axis1=1, axis2=2), axis=1)) if len(tr) else None
-        too_wide = (
-            np.zeros(len(tr), dtype=bool)
-            if std_max is None
-            else (std_max > cfg.max_position_std_m) & ~hit
-        )
-        dead_tentative = (~tr.confirmed) & (tr.n_hits + (cfg.confirm_n - tr.age) < cfg.confirm_m)
-        dead_confirmed = tr.confirmed & (tr.misses >= cfg.delete_after_misses)
-        dead = dead_tentative | dead_confirmed | too_wide
-        if newly.any():
-            events.extend(self._confirm_events(t_s, np.flatnonzero(newly)))
-        if (dead & tr.confirmed).any():
-            events.extend(
-                self._lost_events(t_s, np.flatnonzero(dead & tr.confirmed), dead_confirmed)
-            )
-        if dead.any():
-            self.tracks = tr = tr.select(~dead)
+        self.last_updated = np.zeros(0, dtype=np.int64)
+
+        if rows.size:
+            if dt > 0.0:
+                f_idx, f_val, q, pi = self._models(dt)
+                mix_predict(tr.x, tr.p, tr.mu, rows, pi, f_idx, f_val, q)
+            pos, ppos = self.combined(rows, 3)
+            ti, mj, d2 = self._gate(pos, ppos, z_enu, r_enu)
+            conf = tr.confirmed[rows]
+            cost = d2 - self.gamma * (1.0 + conf[ti])  # confirmed tracks win conflicts
+            chosen = assign_pairs(ti, mj, cost, rows.size, z_enu.shape[0])
+            la, ma = ti[chosen], mj[chosen]  # la: index into rows
+            ta = rows[la]
+            self.last_updated = ta
+            self.last_detections = ma
+            if ta.size:
+                d2m, logdet = update_position(tr.x, tr.p, ta, z_enu, r_enu, ma)
+                if self.n_models > 1:
+                    tr.mu[ta] = imm_posterior(tr.mu[ta], d2m, logdet)
+            hit = np.zeros(rows.size, dtype=bool)
+            hit[la] = True
+            tr.age[rows] += 1
+            tr.n_hits[ta] += 1
+            tr.misses[rows] = np.where(hit, 0, tr.misses[rows] + 1)
+            self.stats.note_updates(t_s, tr, ta, truth_id[ma])
+
+            # confirmation: M detections within the first N scans
+            newly = ~conf & (tr.n_hits[rows] >= cfg.confirm_m)
+            if newly.any():
+                tr.confirmed[rows[newly]] = True
+                events.extend(self._confirm_events(t_s, rows[newly], pos[newly]))
+            conf = conf | newly
+            # deletion: tentative that cannot reach M in N; confirmed after misses; too wide
+            std_max = np.sqrt(np.max(np.diagonal(ppos, axis1=1, axis2=2), axis=1))
+            too_wide = (std_max > cfg.max_position_std_m) & ~hit
+            hopeless = ~conf & (tr.n_hits[rows] + (cfg.confirm_n - tr.age[rows]) < cfg.confirm_m)
+            missed = conf & (tr.misses[rows] >= cfg.delete_after_misses)
+            dead = hopeless | missed | too_wide
+            if dead.any():
+                lost = dead & conf
+                if lost.any():
+                    events.extend(self._lost_events(t_s, rows[lost], missed[lost]))
+                tr.active[rows[dead]] = False
+                tr.fused_id[rows[dead]] = -1
+            used = np.zeros(z_enu.shape[0], dtype=bool)
+            used[ma] = True
+            free = np.flatnonzero(~used)
+        else:
+            free = np.arange(z_enu.shape[0])
 
         # births from unassigned detections
-        free = np.ones(z_enu.shape[0], dtype=bool)
-        free[ma] = False
-        if free.any():
-            born = self._births(t_s, z_enu[free], r_enu[free], np.asarray(truth_id)[free])
-            self.tracks = self.tracks.concat(born)
+        if free.size:
+            slots = self._births(t_s, z_enu[free], r_enu[free], truth_id[free])
             if cfg.confirm_m == 1:
-                ev = self._confirm_events(t_s, np.arange(len(tr), len(self.tracks)))
-                events.extend(ev)
+                pos_new = self.tracks.x[slots, 0, :3]
+                events.extend(self._confirm_events(t_s, slots, pos_new))
         return events
 
-    def _births(self, t_s: float, z: FloatArray, r: FloatArray, truth: IntArray) -> TrackArrays:
+    def _births(self, t_s: float, z: FloatArray, r: FloatArray, truth: IntArray) -> IntArray:
+        """Start tentative tracks on detections z (m,3), r (m,3,3); return their slots."""
         cfg = self.cfg
         m = z.shape[0]
-        n = self.n_state
-        x = np.zeros((m, n))
+        slots = self.tracks.free_slots(m)
+        tr = self.tracks
+        x = np.zeros((m, self.n_state))
         x[:, :3] = z
-        p = np.zeros((m, n, n))
+        p = np.zeros((m, self.n_state, self.n_state))
         p[:, :3, :3] = r
         idx = np.arange(3, 6)
         p[:, idx, idx] = cfg.init_velocity_std_mps**2
-        if n == 9:
+        if self.n_state == 9:
             idx = np.arange(6, 9)
             p[:, idx, idx] = cfg.init_acceleration_std_mps2**2
-        nm = self.n_models
-        mu = np.full((m, nm), 1.0 / nm)
+        tr.x[slots] = x[:, None, :]
+        tr.p[slots] = p[:, None, :, :]
+        tr.mu[slots] = 1.0 / self.n_models
         first = self._id_source[0]
         self._id_source[0] += m
-        t = truth.astype(np.int64)
-        return TrackArrays(
-            x=np.repeat(x[:, None, :], nm, axis=1),
-            p=np.repeat(p[:, None, :, :], nm, axis=1),
-            mu=mu,
-            ids=np.arange(first, first + m, dtype=np.int64),
-            confirmed=np.full(m, cfg.confirm_m == 1),
-            age=np.ones(m, dtype=np.int64),
-            n_hits=np.ones(m, dtype=np.int64),
-            misses=np.zeros(m, dtype=np.int64),
-            t_born_s=np.full(m, t_s),
-            truth_cand=t,
-            truth_votes=np.ones(m, dtype=np.int64),
-            last_truth=np.where(t >= 0, t, -1),
-            fused_id=np.full(m, -1, dtype=np.int64),
-        )
+        tr.ids[slots] = np.arange(first, first + m, dtype=np.int64)
+        tr.active[slots] = True
+        tr.confirmed[slots] = cfg.confirm_m == 1
+        tr.age[slots] = 1
+        tr.n_hits[slots] = 1
+        tr.misses[slots] = 0
+        tr.t_born_s[slots] = t_s
+        tr.truth_cand[slots] = truth
+        tr.truth_votes[slots] = 1
+        tr.last_truth[slots] = np.where(truth >= 0, truth, -1)
+        tr.fused_id[slots] = -1
+        return slots
 
-    def _confirm_events(self, t_s: float, rows: IntArray) -> list[Event]:
+    def _confirm_events(self, t_s: float, slots: IntArray, pos: FloatArray) -> list[Event]:
         tr = self.tracks
-        self.stats.note_confirmed(t_s, tr.ids[rows], tr.truth_cand[rows], tr.t_born_s[rows])
-        pos = (
-            tr.x[rows, 0, :3]
-            if self.n_models == 1
-            else np.einsum("km,kmn->kn", tr.mu[rows], tr.x[rows, :, :3])
-        )
+        self.stats.note_confirmed(t_s, tr.ids[slots], tr.truth_cand[slots], tr.t_born_s[slots])
         return [
             (
                 t_s,
@@ -344,13 +331,13 @@ class RadarTracker:
                 },
             )
             for tid, truth, born, xyz in zip(
-                tr.ids[rows], tr.truth_cand[rows], tr.t_born_s[rows], pos, strict=True
+                tr.ids[slots], tr.truth_cand[slots], tr.t_born_s[slots], pos, strict=True
             )
         ]
 
-    def _lost_events(self, t_s: float, rows: IntArray, by_misses: BoolArray) -> list[Event]:
+    def _lost_events(self, t_s: float, slots: IntArray, by_misses: BoolArray) -> list[Event]:
         tr = self.tracks
-        self.stats.n_lost += int(rows.size)
+        self.stats.n_lost += int(slots.size)
         return [
             (
                 t_s,
@@ -365,7 +352,7 @@ class RadarTracker:
                 },
             )
             for tid, truth, born, miss in zip(
-                tr.ids[rows], tr.truth_cand[rows], tr.t_born_s[rows], by_misses[rows], strict=True
+                tr.ids[slots], tr.truth_cand[slots], tr.t_born_s[slots], by_misses, strict=True
             )
         ]
 

@@ -1,0 +1,482 @@
+"""Compiled inner loops of the tracker (numba): IMM mixing + prediction, and the Kalman update.
+
+The NumPy versions of these steps (``einsum`` over (K, M, 9, 9) stacks) are correct but spend
+most of their time in temporary arrays; these kernels do the same algebra track by track in
+compiled code, using the sparsity of the transition matrix (at most three non-zeros per row).
+They are checked against the NumPy algebra in ``tests/test_tracking_filters.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def sparse_rows(f: FloatArray) -> tuple[NDArray[np.int64], FloatArray]:
+    """Column indices and values of the non-zeros of each row of F (M, n, n), padded to 3."""
+    m, n, _ = f.shape
+    idx = np.zeros((m, n, 3), dtype=np.int64)
+    val = np.zeros((m, n, 3))
+    for a in range(m):
+        for i in range(n):
+            nz = np.flatnonzero(f[a, i])
+            if nz.size > 3:
+                raise ValueError("transition matrix rows may hold at most 3 non-zeros")
+            idx[a, i, : nz.size] = nz
+            val[a, i, : nz.size] = f[a, i, nz]
+    return idx, val
+
+
+@njit(cache=True)
+def mix_predict(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    rows: NDArray[np.int64],
+    pi: FloatArray,
+    f_idx: NDArray[np.int64],
+    f_val: FloatArray,
+    q: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """IMM mixing (when M > 1) then prediction of every model of the tracks ``rows``, in place.
+
+    x (K,M,n), p (K,M,n,n), mu (K,M) are the track store; pi (M,M) is the mode-transition
+    matrix; F is given by its sparse rows (f_idx, f_val) (M,n,3); q (M,n,n). Mode
+    probabilities become the predicted ones, c_j = sum_i pi_ij mu_i.
+    """
+    n_models = x.shape[1]
+    n = x.shape[2]
+    x0 = np.empty((n_models, n))
+    p0 = np.empty((n_models, n, n))
+    tmp = np.empty((n, n))
+    c = np.empty(n_models)
+    w = np.empty((n_models, n_models))
+    dx = np.empty(n)
+    for kk in range(rows.shape[0]):
+        k = rows[kk]
+        if n_models == 1:
+            for a in range(n):
+                x0[0, a] = x[k, 0, a]
+                for b in range(n):
+                    p0[0, a, b] = p[k, 0, a, b]
+        else:
+            for j in range(n_models):
+                s = 0.0
+                for i in range(n_models):
+                    s += pi[i, j] * mu[k, i]
+                c[j] = s
+            for j in range(n_models):
+                for i in range(n_models):
+                    w[i, j] = pi[i, j] * mu[k, i] / c[j] if c[j] > 0.0 else 0.0
+            for j in range(n_models):
+                for a in range(n):
+                    s = 0.0
+                    for i in range(n_models):
+                        s += w[i, j] * x[k, i, a]
+                    x0[j, a] = s
+                for a in range(n):
+                    for b in range(n):
+                        p0[j, a, b] = 0.0
+                for i in range(n_models):
+                    wij = w[i, j]
+                    if wij == 0.0:
+                        continue
+                    for a in range(n):
+                        dx[a] = x[k, i, a] - x0[j, a]
+                    for a in range(n):
+                        for b in range(a, n):
+                            p0[j, a, b] += wij * (p[k, i, a, b] + dx[a] * dx[b])
+                for a in range(n):
+                    for b in range(a + 1, n):
+                        p0[j, b, a] = p0[j, a, b]
+            for j in range(n_models):
+                mu[k, j] = c[j]
+        for j in range(n_models):
+            # x' = F x0 ; tmp = F P0 ; P' = tmp F^T + Q
+            for a in range(n):
+                s = 0.0
+                for t in range(3):
+                    s += f_val[j, a, t] * x0[j, f_idx[j, a, t]]
+                x[k, j, a] = s
+            for a in range(n):
+                for b in range(n):
+                    s = 0.0
+                    for t in range(3):
+                        s += f_val[j, a, t] * p0[j, f_idx[j, a, t], b]
+                    tmp[a, b] = s
+            for a in range(n):
+                for b in range(a, n):
+                    s = q[j, a, b]
+                    for t in range(3):
+                        s += tmp[a, f_idx[j, b, t]] * f_val[j, b, t]
+                    p[k, j, a, b] = s
+                    p[k, j, b, a] = s
+
+
+@njit(cache=True)
+def combine_rows(
+    x: FloatArray, p: FloatArray, mu: FloatArray, rows: NDArray[np.int64], n_out: int
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Moment-matched mean (R, n_out) and covariance (R, n_out, n_out) of tracks ``rows``.
+
+    Only the first ``n_out`` state components are produced (3: position, 6: position and
+    velocity). For one model this is a copy of that model's state.
+    """
+    n_models = x.shape[1]
+    xo = np.zeros((rows.shape[0], n_out))
+    po = np.zeros((rows.shape[0], n_out, n_out))
+    for kk in range(rows.shape[0]):
+        k = rows[kk]
+        for m in range(n_models):
+            w = mu[k, m] if n_models > 1 else 1.0
+            for a in range(n_out):
+                xo[kk, a] += w * x[k, m, a]
+        for m in range(n_models):
+            w = mu[k, m] if n_models > 1 else 1.0
+            for a in range(n_out):
+                da = x[k, m, a] - xo[kk, a]
+                for b in range(a, n_out):
+                    db = x[k, m, b] - xo[kk, b]
+                    po[kk, a, b] += w * (p[k, m, a, b] + da * db)
+        for a in range(n_out):
+            for b in range(a + 1, n_out):
+                po[kk, b, a] = po[kk, a, b]
+    return xo, po
+
+
+@njit(cache=True)
+def update_position(
+    x: FloatArray,
+    p: FloatArray,
+    rows: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    det_idx: NDArray[np.int64],
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Kalman update, in place, of every model of tracks ``rows`` with detections ``det_idx``.
+
+    A position measurement (H = [I3 0]): x (K,M,n), p (K,M,n,n) the track store, z (D,3) and
+    r (D,3,3) the detections. Returns the squared Mahalanobis distance (A,M) of each
+    innovation and log det S (A,M). Covariance update P - G S G^T = P - G P[:3, :],
+    symmetrised (Bar-Shalom et al. 2001, ch. 5).
+    """
+    n_models = x.shape[1]
+    n = x.shape[2]
+    d2 = np.empty((rows.shape[0], n_models))
+    logdet = np.empty((rows.shape[0], n_models))
+    s = np.empty((3, 3))
+    si = np.empty((3, 3))
+    g = np.empty((n, 3))
+    nu = np.empty(3)
+    pn = np.empty((n, n))
+    for kk in range(rows.shape[0]):
+        k = rows[kk]
+        jd = det_idx[kk]
+        for m in range(n_models):
+            for a in range(3):
+                for b in range(3):
+                    s[a, b] = p[k, m, a, b] + r[jd, a, b]
+                nu[a] = z[jd, a] - x[k, m, a]
+            c00 = s[1, 1] * s[2, 2] - s[1, 2] * s[2, 1]
+            c01 = s[0, 2] * s[2, 1] - s[0, 1] * s[2, 2]
+            c02 = s[0, 1] * s[1, 2] - s[0, 2] * s[1, 1]
+            det = s[0, 0] * c00 + s[1, 0] * c01 + s[2, 0] * c02
+            inv_det = 1.0 / det
+            si[0, 0] = c00 * inv_det
+            si[0, 1] = c01 * inv_det
+            si[0, 2] = c02 * inv_det
+            si[1, 0] = (s[1, 2] * s[2, 0] - s[1, 0] * s[2, 2]) * inv_det
+            si[1, 1] = (s[0, 0] * s[2, 2] - s[0, 2] * s[2, 0]) * inv_det
+            si[1, 2] = (s[0, 2] * s[1, 0] - s[0, 0] * s[1, 2]) * inv_det
+            si[2, 0] = (s[1, 0] * s[2, 1] - s[1, 1] * s[2, 0]) * inv_det
+            si[2, 1] = (s[0, 1] * s[2, 0] - s[0, 0] * s[2, 1]) * inv_det
+            si[2, 2] = (s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]) * inv_det
+            dd = 0.0
+            for a in range(3):
+                t = 0.0
+                for b in range(3):
+                    t += si[a, b] * nu[b]
+                dd += nu[a] * t
+            d2[kk, m] = dd
+            logdet[kk, m] = math.log(det)
+            for a in range(n):
+                for b in range(3):
+                    t = 0.0
+                    for c in range(3):
+                        t += p[k, m, a, c] * si[c, b]
+                    g[a, b] = t
+            for a in range(n):
+                for b in range(a, n):
+                    t1 = p[k, m, a, b]
+                    t2 = p[k, m, b, a]
+                    for c in range(3):
+                        t1 -= g[a, c] * p[k, m, c, b]
+                        t2 -= g[b, c] * p[k, m, c, a]
+                    v = 0.5 * (t1 + t2)
+                    pn[a, b] = v
+                    pn[b, a] = v
+            for a in range(n):
+                t = x[k, m, a]
+                for b in range(3):
+                    t += g[a, b] * nu[b]
+                x[k, m, a] = t
+                for b in range(n):
+                    p[k, m, a, b] = pn[a, b]
+    return d2, logdet
+
+
+@njit(cache=True)
+def gate_pairs(
+    pos: FloatArray,
+    ppos: FloatArray,
+    radius: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    order: NDArray[np.int64],
+    lo: NDArray[np.int64],
+    hi: NDArray[np.int64],
+    gamma: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
+    """Track/detection pairs inside the chi-square gate.
+
+    Detections are sorted along one axis (``order``); track k only looks at the sorted
+    detections ``order[lo[k]:hi[k]]`` (those within ``radius[k]`` on that axis), keeps those
+    within ``radius[k]`` in 3-D, then those with squared Mahalanobis distance
+    nu^T (P_k + R_j)^-1 nu < gamma. Returns track index, detection index and distance^2.
+    """
+    n_tracks = pos.shape[0]
+    cap = 0
+    for k in range(n_tracks):
+        cap += hi[k] - lo[k]
+    ti = np.empty(cap, dtype=np.int64)
+    mj = np.empty(cap, dtype=np.int64)
+    d2 = np.empty(cap)
+    n = 0
+    for k in range(n_tracks):
+        rk2 = radius[k] * radius[k]
+        for s in range(lo[k], hi[k]):
+            j = order[s]
+            e0 = z[j, 0] - pos[k, 0]
+            e1 = z[j, 1] - pos[k, 1]
+            e2 = z[j, 2] - pos[k, 2]
+            if e0 * e0 + e1 * e1 + e2 * e2 > rk2:
+                continue
+            a = ppos[k, 0, 0] + r[j, 0, 0]
+            b = ppos[k, 0, 1] + r[j, 0, 1]
+            c = ppos[k, 0, 2] + r[j, 0, 2]
+            d = ppos[k, 1, 1] + r[j, 1, 1]
+            e = ppos[k, 1, 2] + r[j, 1, 2]
+            f = ppos[k, 2, 2] + r[j, 2, 2]
+            c00 = d * f - e * e
+            c01 = c * e - b * f
+            c02 = b * e - c * d
+            c11 = a * f - c * c
+            c12 = b * c - a * e
+            c22 = a * d - b * b
+            det = a * c00 + b * c01 + c * c02
+            q = (
+                c00 * e0 * e0
+                + c11 * e1 * e1
+                + c22 * e2 * e2
+                + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
+            ) / det
+            if q < gamma:
+                ti[n] = k
+                mj[n] = j
+                d2[n] = q
+                n += 1
+    return ti[:n], mj[:n], d2[:n]
+
+
+@njit(cache=True)
+def _inv_spd(a: FloatArray, out: FloatArray, low: FloatArray) -> float:  # pragma: no cover
+    """Inverse of a symmetric positive-definite matrix by Cholesky; returns log det (or NaN)."""
+    n = a.shape[0]
+    logdet = 0.0
+    for i in range(n):
+        for j in range(i + 1):
+            s = a[i, j]
+            for k in range(j):
+                s -= low[i, k] * low[j, k]
+            if i == j:
+                if s <= 0.0:
+                    return np.nan
+                low[i, i] = math.sqrt(s)
+                logdet += 2.0 * math.log(low[i, i])
+            else:
+                low[i, j] = s / low[j, j]
+        for j in range(i + 1, n):
+            low[i, j] = 0.0
+    # out = L^-T L^-1: invert L in place into out's lower triangle first
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 0.0
+    for j in range(n):
+        out[j, j] = 1.0 / low[j, j]
+        for i in range(j + 1, n):
+            s = 0.0
+            for k in range(j, i):
+                s -= low[i, k] * out[k, j]
+            out[i, j] = s / low[i, i]
+    # (L^-1)^T (L^-1), symmetric
+    for i in range(n):
+        for j in range(i, n):
+            s = 0.0
+            for k in range(j, n):
+                s += out[k, i] * out[k, j]
+            low[i, j] = s
+    for i in range(n):
+        for j in range(i, n):
+            out[i, j] = low[i, j]
+            out[j, i] = low[i, j]
+    return logdet
+
+
+@njit(cache=True)
+def predict_cv6(
+    x: FloatArray, p: FloatArray, dt: FloatArray, q: float
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """CV (CWNA) prediction of stacked 6-states x (R,6), p (R,6,6) by per-row steps dt (R,)."""
+    n_rows = x.shape[0]
+    xo = np.empty_like(x)
+    po = np.empty_like(p)
+    for k in range(n_rows):
+        d = dt[k]
+        for a in range(3):
+            xo[k, a] = x[k, a] + d * x[k, a + 3]
+            xo[k, a + 3] = x[k, a + 3]
+        for a in range(3):
+            for b in range(3):
+                pp = p[k, a, b]
+                pv = p[k, a, b + 3]
+                vp = p[k, a + 3, b]
+                vv = p[k, a + 3, b + 3]
+                po[k, a, b] = pp + d * (pv + vp) + d * d * vv
+                po[k, a, b + 3] = pv + d * vv
+                po[k, a + 3, b] = vp + d * vv
+                po[k, a + 3, b + 3] = vv
+            po[k, a, a] += q * d * d * d / 3.0
+            po[k, a, a + 3] += q * d * d / 2.0
+            po[k, a + 3, a] += q * d * d / 2.0
+            po[k, a + 3, a + 3] += q * d
+    return xo, po
+
+
+@njit(cache=True)
+def fuse_into(
+    fx: FloatArray,
+    fp: FloatArray,
+    ft: FloatArray,
+    slots: NDArray[np.int64],
+    lx: FloatArray,
+    lp: FloatArray,
+    t: float,
+    q: float,
+    modes: NDArray[np.int64],
+    gamma: float,
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """Fold radar-track estimates (lx (R,6), lp (R,6,6), at time t) into fused tracks ``slots``.
+
+    Each fused track (fx, fp at its own time ft) is predicted to t, checked against the radar
+    track (chi-square position gate ``gamma`` on P_f + P_l; a radar track outside it is
+    reported and not folded in), then combined:
+    ``modes[i]`` 0 copy (the radar track is the fused track's only source), 1 fast covariance
+    intersection with weights omega_i proportional to 1/tr(P_i) (Niehsen 2002), 2 keep
+    whichever of the two has the smaller position covariance trace. Returns, per row,
+    whether the radar track was outside the gate.
+    """
+    n_rows = slots.shape[0]
+    outside = np.zeros(n_rows, dtype=np.bool_)
+    one = np.empty(1)
+    xf1 = np.empty((1, 6))
+    pf1 = np.empty((1, 6, 6))
+    ya = np.empty((6, 6))
+    yb = np.empty((6, 6))
+    low = np.empty((6, 6))
+    yy = np.empty((6, 6))
+    pn = np.empty((6, 6))
+    v = np.empty(6)
+    for i in range(n_rows):
+        f = slots[i]
+        mode = modes[i]
+        one[0] = t - ft[f]
+        for a in range(6):
+            xf1[0, a] = fx[f, a]
+            for b in range(6):
+                pf1[0, a, b] = fp[f, a, b]
+        xp, pp = predict_cv6(xf1, pf1, one, q)
+        # gate on position
+        s00 = pp[0, 0, 0] + lp[i, 0, 0]
+        s01 = pp[0, 0, 1] + lp[i, 0, 1]
+        s02 = pp[0, 0, 2] + lp[i, 0, 2]
+        s11 = pp[0, 1, 1] + lp[i, 1, 1]
+        s12 = pp[0, 1, 2] + lp[i, 1, 2]
+        s22 = pp[0, 2, 2] + lp[i, 2, 2]
+        e0 = lx[i, 0] - xp[0, 0]
+        e1 = lx[i, 1] - xp[0, 1]
+        e2 = lx[i, 2] - xp[0, 2]
+        c00 = s11 * s22 - s12 * s12
+        c01 = s02 * s12 - s01 * s22
+        c02 = s01 * s12 - s02 * s11
+        c11 = s00 * s22 - s02 * s02
+        c12 = s01 * s02 - s00 * s12
+        c22 = s00 * s11 - s01 * s01
+        det = s00 * c00 + s01 * c01 + s02 * c02
+        d2 = (
+            c00 * e0 * e0
+            + c11 * e1 * e1
+            + c22 * e2 * e2
+            + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
+        ) / det
+        if mode != 0 and d2 > gamma:
+            outside[i] = True
+            continue
+        ft[f] = t
+        tr_f = pp[0, 0, 0] + pp[0, 1, 1] + pp[0, 2, 2]
+        tr_l = lp[i, 0, 0] + lp[i, 1, 1] + lp[i, 2, 2]
+        if mode == 0 or (mode == 2 and tr_l <= tr_f):
+            for a in range(6):
+                fx[f, a] = lx[i, a]
+                for b in range(6):
+                    fp[f, a, b] = lp[i, a, b]
+            continue
+        if mode == 2:
+            for a in range(6):
+                fx[f, a] = xp[0, a]
+                for b in range(6):
+                    fp[f, a, b] = pp[0, a, b]
+            continue
+        tr_f6 = 0.0
+        tr_l6 = 0.0
+        for a in range(6):
+            tr_f6 += pp[0, a, a]
+            tr_l6 += lp[i, a, a]
+        w_f = tr_l6 / (tr_f6 + tr_l6)
+        w_l = 1.0 - w_f
+        ok_a = _inv_spd(pp[0], ya, low)
+        ok_b = _inv_spd(lp[i], yb, low)
+        if np.isnan(ok_a) or np.isnan(ok_b):
+            for a in range(6):
+                fx[f, a] = lx[i, a]
+                for b in range(6):
+                    fp[f, a, b] = lp[i, a, b]
+            continue
+        for a in range(6):
+            s = 0.0
+            for b in range(6):
+                yy[a, b] = w_f * ya[a, b] + w_l * yb[a, b]
+                s += w_f * ya[a, b] * xp[0, b] + w_l * yb[a, b] * lx[i, b]
+            v[a] = s
+        _inv_spd(yy, pn, low)
+        for a in range(6):
+            s = 0.0
+            for b in range(6):
+                s += pn[a, b] * v[b]
+                fp[f, a, b] = pn[a, b]
+            fx[f, a] = s
+    return outside
