@@ -275,28 +275,6 @@ def test_sample_follows_the_stated_distribution(cat: Catalog) -> None:
     assert log_fig.dist == "log_uniform"
 
 
-# ---------------------------------------------------------------------- σ^¼ cross-checks
-
-
-def test_physics_reference_range_worked_example_from_catalog_scaling(cat: Catalog) -> None:
-    # physics.md §1: 250 km at 5 m² → 167.19 km at 1 m², 52.87 km at 0.01 m², 29.73 km at 0.001
-    radar = cat.with_overrides({"radar.92N6E.ref_range_m": 250e3}).radar("92N6E")
-    assert radar.range_for_rcs_m(1.0) == pytest.approx(167.19e3, abs=10.0)
-    assert radar.range_for_rcs_m(0.01) == pytest.approx(52.87e3, abs=10.0)
-    assert radar.range_for_rcs_m(0.001) == pytest.approx(29.73e3, abs=10.0)
-
-
-def test_khordad15_stealth_pair_is_not_sigma_quarter_consistent(cat: Catalog) -> None:
-    # radar-ranges.md §3: (85/150)^4 ≈ 0.10 from detection, (45/120)^4 ≈ 0.02 from engagement
-    notes = " ".join(cat.radar("3rd-Khordad-radar").notes)
-    assert "0.10" in notes and "0.02" in notes
-    detect_ratio = (85.0 / 150.0) ** 4
-    engage_ratio = (45.0 / 120.0) ** 4
-    assert detect_ratio == pytest.approx(0.103, abs=0.001)
-    assert engage_ratio == pytest.approx(0.0198, abs=0.0005)
-    assert detect_ratio / engage_ratio > 4
-
-
 # ---------------------------------------------------------------------- CLI
 
 

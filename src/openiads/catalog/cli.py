@@ -34,6 +34,9 @@ def catalog_list(
     kind: str | None = typer.Option(
         None, "--kind", help="Only one kind: system, radar, missile, launcher or target."
     ),
+    data: str | None = typer.Option(
+        None, "--data", help="Read (and validate) another catalog folder of *.yaml files."
+    ),
 ) -> None:
     """List every catalog entry with its key figures and flags."""
     if ctx.invoked_subcommand is not None:
@@ -42,7 +45,7 @@ def catalog_list(
     from openiads.catalog.model import KINDS
     from openiads.errors import InputError
 
-    cat = load_catalog()
+    cat = load_catalog(data)
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}", field="--kind")
     kinds = [kind] if kind else list(KINDS)
@@ -69,11 +72,14 @@ def catalog_list(
 def catalog_show(
     name: str = typer.Argument(..., help="Any name or alias: S-400, SA-21, 48N6E3, F-35 ..."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    data: str | None = typer.Option(
+        None, "--data", help="Read (and validate) another catalog folder of *.yaml files."
+    ),
 ) -> None:
     """Show one entry: every figure with its range, flags and sources."""
     from openiads.catalog import load_catalog
 
-    cat = load_catalog()
+    cat = load_catalog(data)
     kind, entry = cat.entry(name)
     components = _components(cat, kind, entry)
     if json_out:

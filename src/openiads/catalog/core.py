@@ -301,18 +301,22 @@ def _with_figures(entry: E, changes: Mapping[tuple[str, ...], Figure]) -> E:
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path) -> Catalog:
+def _load(path: Path, digest: str) -> Catalog:
     release, registry, entries = load_folder(path)
-    version = f"{release}-{data_hash(path)[:8]}"
+    version = f"{release}-{digest[:8]}"
     return Catalog(entries, version=version, release=release, sources=registry, path=path)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Load (once, cached) the catalog in ``path`` (default: the package's data folder)."""
+    """Load the catalog in ``path`` (default: the package's data folder).
+
+    Cached by folder and content hash: repeated calls return the same object until a data
+    file changes.
+    """
     folder = data_dir() if path is None else Path(path).expanduser().resolve()
     if not folder.is_dir():
         raise InputError("catalog folder not found", file=str(folder))
-    return _load(folder)
+    return _load(folder, data_hash(folder))
 
 
 def catalog_version(path: str | Path | None = None) -> str:

@@ -294,6 +294,18 @@ def parse_entry(raw: Any, kind: str, ctx: _Ctx, line: int) -> _Entry:
     if "." in name:
         raise ctx.error("names must not contain '.' (used in figure paths)", line, f"{kind}.name")
     label = f"{kind}.{name}"
+    cls = KINDS[kind]
+    for key in raw:
+        if key != "<<" and key not in cls.model_fields:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), list(cls.model_fields), n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"allowed: {', '.join(cls.model_fields)}"
+            )
+            raise ctx.error(f"unknown attribute; {hint}", _lo(raw, key), f"{label}.{key}")
     data: dict[str, Any] = {}
     figure_fields = _FIGURE_FIELDS[kind]
     for key, value in raw.items():
@@ -323,7 +335,6 @@ def parse_entry(raw: Any, kind: str, ctx: _Ctx, line: int) -> _Entry:
             data[key] = tuple(str(v).strip() for v in value)
         else:
             data[key] = value
-    cls = KINDS[kind]
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
