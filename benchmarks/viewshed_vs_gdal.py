@@ -168,13 +168,36 @@ def main(argv: list[str] | None = None) -> int:
     for h in heights_list:
         gdal_many_s += _run_gdal([*common, "-tz", str(h), str(dem_path), str(work / "g_h.tif")])
 
-    ours = ours_full[row_off : row_off + gdal_min.shape[0], col_off : col_off + gdal_min.shape[1]]
+    window = (
+        slice(row_off, row_off + gdal_min.shape[0]),
+        slice(col_off, col_off + gdal_min.shape[1]),
+    )
+    ours = ours_full[window]
     inside = np.isfinite(ours)
-    agreement = {}
-    for h in [float(x) for x in args.heights.split(",")]:
-        same = (gdal_min[inside] <= h) == (ours[inside] <= h)
-        agreement[f"{h:g}"] = round(float(np.mean(same)), 6)
+    heights_cmp = [float(x) for x in args.heights.split(",")]
+
+    def agreement_of(grid: np.ndarray) -> dict[str, float]:
+        return {
+            f"{h:g}": round(float(np.mean((gdal_min[inside] <= h) == (grid[inside] <= h))), 6)
+            for h in heights_cmp
+        }
+
+    agreement = agreement_of(ours)
     diff = np.abs(gdal_min[inside] - ours[inside].astype(np.float64))
+    # The same sweep with GDAL 3.6's handling of the observer's neighbours (ground, not eye).
+    compat = min_visible_height_grid(
+        dem32,
+        r0,
+        c0,
+        args.observer_height,
+        cell,
+        cell,
+        k=k,
+        earth_radius_m=WGS84_A_M,
+        max_distance_m=max_distance,
+        gdal36_neighbours=True,
+    )[window]
+    compat_diff = np.abs(gdal_min[inside] - compat[inside].astype(np.float64))
 
     result = {
         "benchmark": "viewshed_vs_gdal",
@@ -190,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         "height_diff_mean_m": float(diff.mean()),
         "height_diff_p999_m": float(np.quantile(diff, 0.999)),
         "cells_differing_over_1cm": int(np.sum(diff > 0.01)),
+        "gdal36_neighbours_agreement_by_target_height_m": agreement_of(compat),
+        "gdal36_neighbours_height_diff_max_m": float(compat_diff.max()),
         "gdal_ground_one_run_s": round(gdal_ground_s, 4),
         "gdal_normal_one_run_s": round(gdal_normal_s, 4),
         "openiads_sweep_compute_s": round(min(compute_times), 4),

@@ -58,8 +58,13 @@ def _sweep_row(
     prev: np.ndarray,
     cur: np.ndarray,
     out: np.ndarray,
+    neighbour_los: float,
 ) -> None:
-    """Sweep one row at ``j`` rows from the observer; ``prev`` holds the row nearer to it."""
+    """Sweep one row at ``j`` rows from the observer; ``prev`` holds the row nearer to it.
+
+    ``neighbour_los`` is NaN (the observer's neighbours are visible) or, to reproduce GDAL 3.6,
+    the height its sweep gives the neighbours in the rows next to the observer's.
+    """
     nx = heights.shape[1]
     jj = float(j * j) * dy2
     for side in range(2):
@@ -72,12 +77,14 @@ def _sweep_row(
             if d2 > max_d2:
                 cur[c] = z
                 out[row, c] = np.nan
-            elif i <= 1 and j <= 1:
+            elif i <= 1 and j <= 1 and (j == 0 or neighbour_los != neighbour_los):
                 # The observer's cell and its eight neighbours are always visible.
                 cur[c] = z
                 out[row, c] = 0.0
             else:
-                if j == 0:
+                if i <= 1 and j == 1:
+                    los = neighbour_los
+                elif j == 0:
                     # Along the observer's row: straight extension of the previous cell.
                     los = cur[c - step] * i / (i - 1)
                 elif i == 0:
@@ -111,14 +118,19 @@ def _sweep(
     curv: float,
     max_d2: float,
     out: np.ndarray,
+    gdal36_neighbours: bool,
 ) -> None:
     ny, nx = heights.shape
     z_obs = heights[r0, c0] + observer_height_m
     dx2 = dx * dx
     dy2 = dy * dy
+    # GDAL 3.6 extends the observer's *ground* (not its eye) to the neighbours off its row.
+    neighbour_los = -observer_height_m if gdal36_neighbours else np.nan
     first = np.empty(nx)
     scratch = np.empty(nx)
-    _sweep_row(heights, r0, 0, c0, dx2, dy2, curv, z_obs, max_d2, scratch, first, out)
+    _sweep_row(
+        heights, r0, 0, c0, dx2, dy2, curv, z_obs, max_d2, scratch, first, out, neighbour_los
+    )
     for direction in range(2):
         step = -1 if direction == 0 else 1
         prev = first.copy()
@@ -129,7 +141,21 @@ def _sweep(
             if float(j * j) * dy2 > max_d2:
                 out[row, :] = np.nan
             else:
-                _sweep_row(heights, row, j, c0, dx2, dy2, curv, z_obs, max_d2, prev, cur, out)
+                _sweep_row(
+                    heights,
+                    row,
+                    j,
+                    c0,
+                    dx2,
+                    dy2,
+                    curv,
+                    z_obs,
+                    max_d2,
+                    prev,
+                    cur,
+                    out,
+                    neighbour_los,
+                )
                 prev, cur = cur, prev
             row += step
             j += 1
@@ -156,6 +182,7 @@ def min_visible_height_grid(
     k: float = K_STANDARD,
     earth_radius_m: float = EARTH_RADIUS_M,
     max_distance_m: float = math.inf,
+    gdal36_neighbours: bool = False,
 ) -> np.ndarray:
     """Minimum target height above ground (m) at which each cell is seen from the observer.
 
@@ -166,6 +193,11 @@ def min_visible_height_grid(
     elsewhere, NaN beyond ``max_distance_m``. A target at ``h`` metres above ground is visible
     where ``h >= result``. ``k`` is the effective-earth-radius factor (4/3 for radio,
     ``math.inf`` for a flat earth). The input array is not modified.
+
+    ``gdal36_neighbours=True`` reproduces a quirk of GDAL 3.6's ``gdal_viewshed``, which
+    compares the observer's neighbours in the rows above and below it with the observer's
+    ground height instead of its eye (and carries that outward); used only to show that the
+    rest of the sweep matches GDAL's exactly (docs/models/terrain.md).
     """
     grid = np.ascontiguousarray(heights_m, dtype=np.float64)
     if grid.ndim != 2:
@@ -187,6 +219,7 @@ def min_visible_height_grid(
         curvature_coefficient(k, earth_radius_m),
         max_d2,
         out,
+        bool(gdal36_neighbours),
     )
     return out
 
