@@ -346,3 +346,21 @@ def test_terrain_mask_agrees_with_rays_behind_a_ridge() -> None:
     # east is above the horizon, a 10 m one is not.
     far = mask.visible_grid(np.array([100e3, 100e3]), np.array([0.0, 0.0]), np.array([1e4, 10.0]))
     assert far.tolist() == [True, False]
+
+
+def test_cruise_missile_in_a_valley_is_unseen_until_it_pops_out() -> None:
+    # A plateau at 300 m cut by a 150 m deep valley 5 km east of the radar (10 m mast on the
+    # plateau). A missile 30 m above the valley floor hides below the rim; climbing to 200 m
+    # above the floor (50 m above the rim) it is seen.
+    cell = 25.0
+    heights = valley((81, 401), cell, col=200, depth_m=150.0, half_width_m=1_000.0)
+    dem = Dem(heights, west_m=-0.5 * cell, north_m=40.5 * cell, cell_m=cell, lat0_deg=27.0)
+    x_valley = 200 * cell
+    floor = float(dem.height_at(x_valley, 0.0)[()])
+    assert floor == pytest.approx(150.0, abs=1e-6)
+    radar = np.array([0.0, 0.0, 300.0 + 10.0])
+    north = np.linspace(-500.0, 500.0, 5)
+    low = np.column_stack([np.full(5, x_valley), north, np.full(5, floor + 30.0)])
+    high = np.column_stack([np.full(5, x_valley), north, np.full(5, floor + 200.0)])
+    assert not los_visible_grid(dem, radar, low).any()
+    assert los_visible_grid(dem, radar, high).all()
