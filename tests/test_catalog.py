@@ -8,12 +8,15 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openiads.catalog import (
     TARGET_CLASSES,
     Catalog,
     Figure,
     catalog_version,
+    draw_figure,
     load_catalog,
 )
 from openiads.errors import InputError
@@ -256,23 +259,47 @@ def test_sample_is_deterministic_and_inside_bounds(cat: Catalog) -> None:
     assert again == {}
 
 
-def test_sample_follows_the_stated_distribution(cat: Catalog) -> None:
-    fig = Figure(
-        nominal=1.0,
-        low=0.0,
-        high=4.0,
-        unit="1",
-        dist="triangular",
-        sources=cat.get("missile.40N6E.max_range_m").sources,
-    )
-    path = "missile.40N6E.max_range_m"
-    one = cat.with_overrides({path: fig})
+def _figure(cat: Catalog, **kw: object) -> Figure:
+    base = {"unit": "1", "sources": cat.get("missile.40N6E.max_range_m").sources}
+    return Figure.model_validate({**base, **kw})
+
+
+def test_draws_follow_the_stated_distribution(cat: Catalog) -> None:
     rng = np.random.default_rng(3)
-    values = np.array([one.sample(rng)[1][path] for _ in range(400)])
-    # triangular(0, 1, 4) has mean 5/3 and standard deviation sqrt(13/18)/... = 0.85
-    assert values.mean() == pytest.approx(5.0 / 3.0, abs=0.15)
-    log_fig = cat.get("target.F-35A.rcs.X.frontal")
-    assert log_fig.dist == "log_uniform"
+    n = 20_000
+    # triangular(0, 1, 4): mean 5/3, standard deviation sqrt(13/18) = 0.85 → SE 0.006
+    tri = _figure(cat, nominal=1.0, low=0.0, high=4.0, dist="triangular")
+    values = np.array([draw_figure(tri, rng) for _ in range(n)])
+    assert values.mean() == pytest.approx(5.0 / 3.0, abs=0.03)
+    assert values.min() >= 0.0 and values.max() <= 4.0
+    # uniform(2, 6): mean 4
+    uni = _figure(cat, nominal=3.0, low=2.0, high=6.0, dist="uniform")
+    values = np.array([draw_figure(uni, rng) for _ in range(n)])
+    assert values.mean() == pytest.approx(4.0, abs=0.05)
+    # log-uniform over two decades: log10 uniform on [-3, -1], so the median is 0.01
+    logu = _figure(cat, nominal=0.005, low=0.001, high=0.1, dist="log_uniform")
+    values = np.array([draw_figure(logu, rng) for _ in range(n)])
+    assert float(np.median(values)) == pytest.approx(0.01, rel=0.05)
+    # integer counts come out whole, each value of [36, 40] about equally often
+    count = _figure(cat, nominal=36, low=36, high=40, dist="uniform", integer=True)
+    values = np.array([draw_figure(count, rng) for _ in range(n)])
+    assert set(np.unique(values)) == {36.0, 37.0, 38.0, 39.0, 40.0}
+    assert np.bincount(values.astype(int) - 36).min() > 0.17 * n
+    # a fixed figure is never drawn
+    fixed = _figure(cat, nominal=8, low=8, high=12, dist="fixed")
+    assert draw_figure(fixed, rng) == 8.0
+
+
+def test_figure_validation() -> None:
+    src = load_catalog().get("missile.40N6E.max_range_m").sources
+    with pytest.raises(ValueError, match="low <= nominal <= high"):
+        Figure(nominal=5.0, low=6.0, high=7.0, unit="1", sources=src)
+    with pytest.raises(ValueError, match="needs a range"):
+        Figure(nominal=5.0, low=5.0, high=5.0, unit="1", dist="uniform", sources=src)
+    with pytest.raises(ValueError, match="low > 0"):
+        Figure(nominal=1.0, low=0.0, high=2.0, unit="1", dist="log_uniform", sources=src)
+    with pytest.raises(ValueError):
+        Figure(nominal=1.0, low=1.0, high=1.0, unit="1", sources=())
 
 
 # ---------------------------------------------------------------------- CLI
@@ -329,3 +356,42 @@ def test_cli_show_prints_a_table() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "max_range_m" in proc.stdout
     assert "250 km" in proc.stdout
+
+
+def test_cli_list_one_kind_and_bad_kind() -> None:
+    proc = _cli("catalog", "--kind", "radar")
+    assert proc.returncode == 0, proc.stderr
+    assert "92N6E" in proc.stdout and "F-35A" not in proc.stdout
+    proc = _cli("catalog", "--kind", "ship")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: --kind: unknown kind 'ship'; known: system, radar, missile, launcher, target"
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    low=st.floats(min_value=1e-6, max_value=1e6),
+    width=st.floats(min_value=1e-3, max_value=1e6),
+    frac=st.floats(min_value=0.0, max_value=1.0),
+    dist=st.sampled_from(["uniform", "triangular", "log_uniform"]),
+    integer=st.booleans(),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_draw_figure_stays_inside_its_range(
+    low: float, width: float, frac: float, dist: str, integer: bool, seed: int
+) -> None:
+    high = low + width
+    if integer:
+        low, high = float(np.floor(low)) + 1.0, float(np.floor(high)) + 2.0
+    nominal = low + frac * (high - low)
+    src = load_catalog().get("missile.40N6E.max_range_m").sources
+    fig = Figure(
+        nominal=nominal, low=low, high=high, unit="1", dist=dist, integer=integer, sources=src
+    )  # type: ignore[arg-type]
+    a = draw_figure(fig, np.random.default_rng(seed))
+    b = draw_figure(fig, np.random.default_rng(seed))
+    assert a == b
+    assert low <= a <= high
+    if integer:
+        assert a == round(a)
