@@ -420,3 +420,19 @@ def test_textwrap_scenario_is_valid_yaml() -> None:
 
     text = textwrap.dedent(SCENARIO.format(lat=1, lon=2, extra=FAR_SITE))
     assert [s["id"] for s in yaml.safe_load(text)["sites"]] == ["bn1", "far"]
+
+
+def test_detection_map_uses_the_rcs_of_each_radars_band() -> None:
+    from dataclasses import replace
+
+    dem = _flat(60_000.0, 2_000.0)
+    s_band = replace(RADAR, name="s", band="S")
+    x_band = replace(RADAR, name="x", band="X")
+    grid = cov.ScenarioGrid(dem, (cov.SiteSpec("a", 0.0, 0.0, (s_band, x_band)),), 4 / 3, True)
+    res = cov.detection_map(grid, {"S": 1.0, "X": 0.01}, 3_000.0)
+    alone_s = cov.detection_pd_grid(dem, s_band, 0.0, 0.0, 1.0, 3_000.0).single
+    alone_x = cov.detection_pd_grid(dem, x_band, 0.0, 0.0, 0.01, 3_000.0).single
+    np.testing.assert_allclose(res["single"], 1 - (1 - alone_s) * (1 - alone_x), atol=1e-12)
+    assert [r["rcs_m2"] for r in res["summary"]["radars"]] == [1.0, 0.01]
+    with pytest.raises(KeyError):
+        cov.rcs_for({"L": 1.0}, s_band)

@@ -61,6 +61,13 @@ def _altitude(text: str) -> tuple[float, str]:
     return value, ref
 
 
+def _target_rcs(grid: Any, target: str, aspect: str) -> dict[str, float]:
+    """RCS of a catalog target in the band of each radar on the grid."""
+    t = _catalog().target(target)
+    bands = {r.band for site in grid.sites for r in site.radars}
+    return {band: float(t.rcs_m2(band, aspect).nominal) for band in sorted(bands)}
+
+
 def _check_out(out: Path, allowed: tuple[str, ...], option: str = "--out") -> None:
     if out.suffix.lower() not in allowed:
         raise InputError(
@@ -290,6 +297,13 @@ def map_(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out: Annotated[Path, typer.Option("--out", "-o", help="GeoTIFF (.tif) or plot (.png/.svg)")],
     rcs: Annotated[str, typer.Option("--rcs", help="target RCS, e.g. 0.1m^2")] = "1 m^2",
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="catalog target (RCS per radar band), replaces --rcs"),
+    ] = None,
+    aspect: Annotated[
+        str, typer.Option("--aspect", help="with --target: frontal, beam or rear")
+    ] = "frontal",
     altitude: Annotated[
         str, typer.Option("--altitude", help="target altitude: '50m' is AGL; '3000 m MSL', FL300")
     ] = "100 m",
@@ -321,15 +335,16 @@ def map_(
     alt_m, ref = _altitude(altitude)
     grid = _grid(scenario, dem, half_size, cell, nodata, k)
     if kind == "detection":
-        sigma = _rcs(rcs)
+        sigma: Any = _target_rcs(grid, target, aspect) if target else _rcs(rcs)
         exposure_s = _quantity(exposure, "time", "--exposure") or 0.0
         res = cov.detection_map(grid, sigma, alt_m, reference=ref, exposure_s=exposure_s)
+        what = f"{target} ({aspect})" if target else f"RCS {sigma:g} m²"
         _write_outputs(
             grid,
             out,
             [res["single"], res["cumulative"]],
             ("pd_single_look_union", f"pd_cumulative_{exposure_s:g}s_union"),
-            title=f"single-look Pd, RCS {sigma:g} m², {alt_m:g} m {ref.upper()}",
+            title=f"single-look Pd, {what}, {alt_m:g} m {ref.upper()}",
             label="Pd",
             plot_band=res["single"],
             contours=contours,
@@ -367,6 +382,13 @@ def gaps(
     rcs: Annotated[
         str | None, typer.Option("--rcs", help="cut at the detection range of this RCS")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="catalog target: cut at its detection range per band"),
+    ] = None,
+    aspect: Annotated[
+        str, typer.Option("--aspect", help="with --target: frontal, beam or rear")
+    ] = "frontal",
     half_size: Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")] = None,
     cell: Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 500m")] = None,
     nodata: Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)] = "error",
@@ -380,8 +402,10 @@ def gaps(
     from openiads.analysis import coverage as cov
 
     _check_out(out, _TIFF_SUFFIXES + _PLOT_SUFFIXES)
-    sigma = _rcs(rcs) if rcs is not None else None
     grid = _grid(scenario, dem, half_size, cell, nodata, k)
+    sigma: Any = _rcs(rcs) if rcs is not None else None
+    if target:
+        sigma = _target_rcs(grid, target, aspect)
     res = cov.gaps_map(grid, rcs_m2=sigma)
     _write_outputs(
         grid,

@@ -21,7 +21,7 @@ Model, assumptions and sources: docs/models/coverage.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -921,15 +921,28 @@ def _lifted(radar: RadarSpec, lift_m: float) -> RadarSpec:
     return replace(radar, antenna_height_m=radar.antenna_height_m + lift_m)
 
 
+def rcs_for(rcs_m2: float | Mapping[str, float], radar: RadarSpec) -> float:
+    """One RCS for every radar, or the RCS in the radar's band (``{"S": 0.1, "X": 0.005}``)."""
+    if isinstance(rcs_m2, Mapping):
+        if radar.band not in rcs_m2:
+            raise KeyError(f"no RCS for {radar.name}'s band {radar.band!r}")
+        return float(rcs_m2[radar.band])
+    return float(rcs_m2)
+
+
 def detection_map(
     grid: ScenarioGrid,
-    rcs_m2: float,
+    rcs_m2: float | Mapping[str, float],
     altitude_m: float,
     *,
     reference: str = "agl",
     exposure_s: float = 0.0,
 ) -> dict[str, Any]:
-    """Union over every radar of every site: single-look and cumulative Pd grids + summary."""
+    """Union over every radar of every site: single-look and cumulative Pd grids + summary.
+
+    ``rcs_m2`` is one RCS, or a mapping from radar band to RCS (a target type seen by S-band
+    and X-band radars: stealth shaping is less effective at lower frequency).
+    """
     singles: list[np.ndarray] = []
     cumulative: list[np.ndarray] = []
     per_radar: list[dict[str, Any]] = []
@@ -940,7 +953,7 @@ def detection_map(
                 radar,
                 site.east_m,
                 site.north_m,
-                rcs_m2,
+                rcs_for(rcs_m2, radar),
                 altitude_m,
                 reference=reference,
                 exposure_s=exposure_s,
@@ -952,6 +965,8 @@ def detection_map(
                 {
                     "site": site.id,
                     "radar": radar.name,
+                    "band": radar.band,
+                    "rcs_m2": rcs_for(rcs_m2, radar),
                     "antenna_height_m": radar.antenna_height_m,
                     "looks": g.n_looks,
                     "area_pd50_km2": _area_km2(grid.dem, g.single >= 0.5),
@@ -964,7 +979,7 @@ def detection_map(
         "single": single,
         "cumulative": cum,
         "summary": {
-            "rcs_m2": rcs_m2,
+            "rcs_m2": rcs_m2 if not isinstance(rcs_m2, Mapping) else dict(rcs_m2),
             "altitude_m": altitude_m,
             "altitude_reference": reference,
             "exposure_s": exposure_s,
@@ -979,14 +994,21 @@ def detection_map(
     }
 
 
-def gaps_map(grid: ScenarioGrid, *, rcs_m2: float | None = None) -> dict[str, Any]:
+def gaps_map(
+    grid: ScenarioGrid, *, rcs_m2: float | Mapping[str, float] | None = None
+) -> dict[str, Any]:
     """Lowest altitude above ground seen by any radar at each cell (NaN: seen by none)."""
     per: list[np.ndarray] = []
     rows: list[dict[str, Any]] = []
     for site in grid.sites:
         for radar in site.radars:  # a handful of radars per scenario
             m = min_detectable_altitude_grid(
-                grid.dem, radar, site.east_m, site.north_m, rcs_m2=rcs_m2, k=grid.k
+                grid.dem,
+                radar,
+                site.east_m,
+                site.north_m,
+                rcs_m2=None if rcs_m2 is None else rcs_for(rcs_m2, radar),
+                k=grid.k,
             )
             per.append(m)
             rows.append(
@@ -999,7 +1021,7 @@ def gaps_map(grid: ScenarioGrid, *, rcs_m2: float | None = None) -> dict[str, An
             )
     lowest = nan_min(per)
     summary: dict[str, Any] = {
-        "rcs_m2": rcs_m2,
+        "rcs_m2": rcs_m2 if not isinstance(rcs_m2, Mapping) else dict(rcs_m2),
         "k": grid.k,
         "smooth_earth": grid.smooth_earth,
         "cell_m": grid.dem.cell_m,
