@@ -395,3 +395,51 @@ def test_draw_figure_stays_inside_its_range(
     assert low <= a <= high
     if integer:
         assert a == round(a)
+
+
+def test_envelopes_stay_ordered_for_every_draw(cat: Catalog) -> None:
+    """Independent draws must never invert an envelope (high of the lower ≤ low of the upper)."""
+
+    def below(lower: Figure, upper: Figure, what: str) -> None:
+        assert lower.high <= upper.low, what
+
+    for name in cat.names("missile"):
+        m = cat.missile(name)
+        below(m.min_range_m, m.max_range_m, f"{name} range")
+        below(m.min_altitude_m, m.max_altitude_m, f"{name} altitude")
+        below(m.avg_speed_mps, m.max_speed_mps, f"{name} speed")
+    for name in cat.names("radar"):
+        r = cat.radar(name)
+        below(r.min_elevation_rad, r.max_elevation_rad, f"{name} elevation")
+        below(r.min_range_m, r.instrumented_range_m, f"{name} range")
+    for name in cat.names("target"):
+        t = cat.target(name)
+        below(t.cruise_speed_mps, t.max_speed_mps, f"{name} speed")
+        below(t.min_altitude_m, t.max_altitude_m, f"{name} altitude")
+        assert t.min_altitude_m.nominal <= t.typical_altitude_m.nominal, name
+        assert t.typical_altitude_m.high <= t.max_altitude_m.high, name
+        for band, table in t.rcs.items():
+            for aspect in ("frontal", "beam", "rear"):
+                assert table.get(aspect).low > 0, (name, band, aspect)
+
+
+def test_components_and_caveats_of_a_system(cat: Catalog) -> None:
+    kinds = {(k, e.name) for k, e in cat.components("SA-21")}
+    assert kinds == {
+        ("radar", "91N6E"),
+        ("radar", "92N6E"),
+        ("radar", "96L6E"),
+        ("launcher", "5P85SE2"),
+        ("missile", "40N6E"),
+        ("missile", "48N6E3"),
+        ("missile", "9M96E2"),
+    }
+    paths = dict(cat.figures_of("S-400"))
+    assert "system.S-400.reaction_time_s" in paths and "radar.92N6E.ref_range_m" in paths
+    caveats = dict(cat.caveats("S-400"))
+    assert "radar.91N6E.ref_range_m" in caveats  # an assumption
+    assert "missile.40N6E.max_range_m" not in caveats  # read first-hand
+    assert all(f.unverified or f.assumption for f in caveats.values())
+    assert dict(cat.figures_of("F-35")) == {
+        p: f for p, f in cat.figures() if p.startswith("target.F-35A.")
+    }

@@ -81,7 +81,7 @@ def catalog_show(
 
     cat = load_catalog(data)
     kind, entry = cat.entry(name)
-    components = _components(cat, kind, entry)
+    components = cat.components(entry.name) if kind == "system" else []
     if json_out:
         out = {
             "version": cat.version,
@@ -108,18 +108,6 @@ def _console() -> Any:
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 200)
-
-
-def _components(cat: Catalog, kind: str, entry: _Entry) -> list[tuple[str, _Entry]]:
-    from openiads.catalog.model import System
-
-    if kind != "system":
-        return []
-    assert isinstance(entry, System)
-    out: list[tuple[str, _Entry]] = [("radar", cat.radar(s.radar)) for s in entry.radars]
-    out.append(("launcher", cat.launcher(entry.launcher)))
-    out.extend(("missile", cat.missile(m)) for m in entry.missiles)
-    return out
 
 
 def entry_json(kind: str, entry: _Entry) -> dict[str, Any]:

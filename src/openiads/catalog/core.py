@@ -147,6 +147,29 @@ class Catalog:
         """Entries of one kind, in file order."""
         return [self._entries[kind][n] for n in self.names(kind)]
 
+    def components(self, system: str) -> list[tuple[str, _Entry]]:
+        """``(kind, entry)`` of a system's radars, launcher and default-loadout missiles."""
+        sys_ = self.system(system)
+        out: list[tuple[str, _Entry]] = [("radar", self.radar(s.radar)) for s in sys_.radars]
+        out.append(("launcher", self.launcher(sys_.launcher)))
+        out.extend(("missile", self.missile(m)) for m in sys_.missiles)
+        return out
+
+    def figures_of(self, name: str, kind: str | None = None) -> list[tuple[str, Figure]]:
+        """Every figure of one entry (any kind; a system includes its components), by path."""
+        kind, entry = self.entry(name, kind)
+        entries = [(kind, entry)]
+        if kind == "system":
+            entries += self.components(entry.name)
+        return [(".".join((k, e.name, *rel)), fig) for k, e in entries for rel, fig in _walk(e)]
+
+    def caveats(self, name: str, kind: str | None = None) -> list[tuple[str, Figure]]:
+        """The figures of :meth:`figures_of` flagged ``unverified`` or ``assumption``.
+
+        For the caveat lines of reports: what a result built on this entry rests on.
+        """
+        return [(p, f) for p, f in self.figures_of(name, kind) if f.unverified or f.assumption]
+
     def __contains__(self, path: object) -> bool:
         try:
             self.get(str(path))
