@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openiads.errors import InputError
 from openiads.terrain import (
@@ -364,3 +366,33 @@ def test_cruise_missile_in_a_valley_is_unseen_until_it_pops_out() -> None:
     high = np.column_stack([np.full(5, x_valley), north, np.full(5, floor + 200.0)])
     assert not los_visible_grid(dem, radar, low).any()
     assert los_visible_grid(dem, radar, high).all()
+
+
+# ------------------------------------------------------------------------------------------
+# properties of the sweep
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    row=st.integers(0, 39),
+    col=st.integers(0, 49),
+    mast_m=st.floats(0.0, 50.0),
+    lift_m=st.floats(1.0, 100.0),
+    offset_m=st.floats(-300.0, 3_000.0),
+)
+def test_sweep_properties(
+    seed: int, row: int, col: int, mast_m: float, lift_m: float, offset_m: float
+) -> None:
+    heights = fractal_terrain((40, 50), 30.0, np.random.default_rng(seed))
+    base = min_visible_height_grid(heights, row, col, mast_m, 30.0, 30.0)
+    assert np.all(base >= 0.0) and np.all(np.isfinite(base))
+    # A taller mast never hides anything that a shorter one sees.
+    taller = min_visible_height_grid(heights, row, col, mast_m + lift_m, 30.0, 30.0)
+    assert np.all(taller <= base + 1e-6)
+    # Shifting all terrain by a constant changes nothing.
+    shifted = min_visible_height_grid(heights + offset_m, row, col, mast_m, 30.0, 30.0)
+    np.testing.assert_allclose(shifted, base, atol=1e-3)
+    # Refraction helps: 4/3 earth needs no more height than the true earth (k = 1).
+    true_earth = min_visible_height_grid(heights, row, col, mast_m, 30.0, 30.0, k=1.0)
+    assert np.all(base <= true_earth + 1e-6)
