@@ -7,8 +7,10 @@ run's data are all inlined; the page makes no network request.
 
 Large runs stay usable: trajectories are down-sampled to a total point budget (evenly in
 time, always keeping each object's first and last samples and its event times), numbers are
-rounded to what a screen can show (1 ms, 1e-5° ≈ 1 m, 1 m), and moving objects are drawn
-on their own canvas so the basemap is not redrawn every frame.
+quantized to what a screen can show (1 ms, 1e-5° ≈ 1 m, 1 m) and delta-encoded, the
+command post's per-radar fusion events are counted but not listed, the event list only
+builds the rows in view, and moving objects are drawn on their own canvas so the basemap
+is not redrawn every frame.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ from openiads.viewer.basemap import basemap_for
 
 #: Total trajectory points kept for display, shared across objects.
 DEFAULT_POINT_BUDGET = 120_000
+#: Event kinds counted but not listed in the page: the command post's per-radar fusion
+#: updates, tens of thousands in a large raid, that add nothing a reader can follow (the
+#: object's "tracked" state already comes from them).
+UNLISTED_EVENTS = frozenset({"track_fused"})
+#: Most rows of any list in the engine's summary shown in the page.
+MAX_SUMMARY_ROWS = 200
 #: Bounds on the points kept per object, whatever the budget.
 MIN_POINTS_PER_OBJECT = 24
 MAX_POINTS_PER_OBJECT = 1_500
@@ -189,10 +197,11 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
             "actor": str(ev["actor"] or ""),
             "target": str(ev["target"] or ""),
             "obj": event_object(ev, known, order),
-            "details": ev["details"],
         }
         for ev in events
+        if ev["kind"] not in UNLISTED_EVENTS
     ]
+    unlisted = Counter(str(ev["kind"]) for ev in events if ev["kind"] in UNLISTED_EVENTS)
     lats = [s["lat"] for s in sites] + [v for o in objects for v in (min(o["lat"]), max(o["lat"]))]
     lons = [s["lon"] for s in sites] + [v for o in objects for v in (min(o["lon"]), max(o["lon"]))]
     for a in areas:
@@ -200,7 +209,7 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
             lats.append(lat)
             lons.append(lon)
     bbox = (min(lons), min(lats), max(lons), max(lats)) if lats else (-180.0, -60.0, 180.0, 75.0)
-    kinds = Counter(ev["kind"] for ev in event_list)
+    kinds = Counter(str(ev["kind"]) for ev in events)
     final = Counter(
         o["states"][-1][1] if o["states"] else "undetected" for o in objects if o["cat"] == "air"
     )
@@ -224,6 +233,7 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
         "sites": sites,
         "objects": objects,
         "events": event_list,
+        "unlisted_events": dict(sorted(unlisted.items())),
         "areas": areas,
         "stats": stats,
         "summary": _jsonable(outcome.summary),
@@ -246,6 +256,56 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _delta_ints(values: list[float], scale: float) -> list[int]:
+    """``values`` quantized to ``1/scale`` and delta-encoded (first value absolute)."""
+    q = np.round(np.asarray(values, dtype=float) * scale).astype(np.int64)
+    return [int(v) for v in np.diff(q, prepend=np.int64(0))]
+
+
+#: Quantization of the packed tracks and event times (units per metre, degree, second).
+PACKING = {"t": 1000.0, "lat": 1e5, "lon": 1e5, "alt": 1.0}
+
+
+def _cap_lists(value: Any, limit: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _cap_lists(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cap_lists(v, limit) for v in value[:limit]]
+    return value
+
+
+def pack_replay_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The compact form embedded in the page: tracks and event times as delta-encoded
+    integers (:data:`PACKING`), events as columns over a table of names."""
+    packed = dict(data)
+    packed["packing"] = PACKING
+    packed["objects"] = [
+        {**o, **{key: _delta_ints(o[key], PACKING[key]) for key in ("t", "lat", "lon", "alt")}}
+        for o in data["objects"]
+    ]
+    events = data["events"]
+    kinds = sorted({e["kind"] for e in events})
+    names: dict[str, int] = {}
+
+    def name(x: str | None) -> int:
+        if not x:
+            return -1
+        return names.setdefault(x, len(names))
+
+    packed["events"] = {
+        "n": len(events),
+        "kinds": kinds,
+        "t": _delta_ints([e["t"] for e in events], PACKING["t"]),
+        "k": [kinds.index(e["kind"]) for e in events],
+        "a": [name(e["actor"]) for e in events],
+        "g": [name(e["target"]) for e in events],
+        "o": [name(e["obj"]) for e in events],
+    }
+    packed["events"]["names"] = list(names)
+    packed["summary"] = _cap_lists(data["summary"], MAX_SUMMARY_ROWS)
+    return packed
+
+
 def _script_safe(text: str) -> str:
     """Text that cannot close the ``<script>`` element it is inlined into."""
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
@@ -255,7 +315,7 @@ def render_report(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET) ->
     """The replay page of ``outcome`` as one HTML string (see module doc)."""
     data = build_replay_data(outcome, point_budget)
     leaflet_js, leaflet_css = _leaflet_assets()
-    payload = json.dumps(_jsonable(data), separators=(",", ":"), allow_nan=False)
+    payload = json.dumps(_jsonable(pack_replay_data(data)), separators=(",", ":"), allow_nan=False)
     parts = {
         "{{TITLE}}": html.escape(data["title"]),
         "/*{{LEAFLET_CSS}}*/": leaflet_css,

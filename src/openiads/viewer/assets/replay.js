@@ -3,6 +3,23 @@
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('replay-data').textContent);
+  // Unpack: tracks and event times are delta-encoded integers (openiads.viewer.report.PACKING).
+  function undelta(a, scale) {
+    var out = new Array(a.length), acc = 0;
+    for (var i = 0; i < a.length; i++) { acc += a[i]; out[i] = acc / scale; }
+    return out;
+  }
+  D.objects.forEach(function (o) {
+    ['t', 'lat', 'lon', 'alt'].forEach(function (key) { o[key] = undelta(o[key], D.packing[key]); });
+  });
+  D.events = (function (E) {
+    var t = undelta(E.t, D.packing.t), out = new Array(E.n);
+    function nm(i) { return i < 0 ? '' : E.names[i]; }
+    for (var i = 0; i < E.n; i++) {
+      out[i] = { t: t[i], kind: E.kinds[E.k[i]], actor: nm(E.a[i]), target: nm(E.g[i]), obj: E.o[i] < 0 ? null : E.names[E.o[i]] };
+    }
+    return out;
+  })(D.events);
   var STATE_COLOR = {
     undetected: '#969696', detected: '#f0c828', tracked: '#f58c1e', engaged: '#dc2828',
     killed: '#282828', leaked: '#aa1ec8', exited: '#787878', interceptor: '#1ec8e6'
@@ -193,51 +210,83 @@
     }
   }
 
-  // ---- event list --------------------------------------------------------------------------
+  // ---- event list (virtual: only the rows in view exist in the DOM) ----------------------------
+  var ROW_H = 18;
   var evBox = document.getElementById('events');
   var evT = D.events.map(function (e) { return e.t; });
-  evBox.innerHTML = D.events.map(function (e, i) {
-    var who = e.target && e.target !== e.actor ? esc(e.actor) + ' → ' + esc(e.target) : esc(e.actor || e.target);
-    return '<div class="ev" role="listitem" data-i="' + i + '"><span>' + fmtT(e.t).slice(2) + '</span><span class="k k-' + esc(e.kind) + '">' + esc(e.kind) + '</span><span>' + who + '</span></div>';
-  }).join('');
-  var evRows = evBox.children;
-  document.getElementById('evcount').textContent = '(' + D.events.length + ')';
+  var evSpacer = document.createElement('div');
+  evSpacer.style.position = 'relative';
+  evBox.appendChild(evSpacer);
+  var shownIdx = D.events.map(function (_, i) { return i; });  // indices passing the filter
+  var pastCount = 0, currentIdx = -1, keepList = false;
+  function whoOf(e) {
+    var who = e.actor && e.target && e.target !== e.actor ? e.actor + ' → ' + e.target : (e.target || e.actor);
+    if (e.obj && e.obj !== e.target && e.obj !== e.actor) who += ' (' + e.obj + ')';
+    return who;
+  }
+  function drawEventRows() {
+    evSpacer.style.height = (shownIdx.length * ROW_H) + 'px';
+    var first = Math.max(0, Math.floor(evBox.scrollTop / ROW_H) - 5);
+    var last = Math.min(shownIdx.length, first + Math.ceil(evBox.clientHeight / ROW_H) + 10);
+    var html = [];
+    for (var r = first; r < last; r++) {
+      var i = shownIdx[r], e = D.events[i], who = whoOf(e);
+      var cls = 'ev' + (i < pastCount ? ' past' : '') + (i === currentIdx ? ' current' : '');
+      html.push('<div class="' + cls + '" role="listitem" data-i="' + i + '" style="top:' + (r * ROW_H) + 'px" title="' + esc(e.kind + ': ' + who) + '"><span>' + fmtT(e.t).slice(2) + '</span><span class="k k-' + esc(e.kind) + '">' + esc(e.kind) + '</span><span class="who">' + esc(who) + '</span></div>');
+    }
+    evSpacer.innerHTML = html.join('');
+  }
+  evBox.addEventListener('scroll', function () { drawEventRows(); });
+  var unlisted = Object.keys(D.unlisted_events || {}).map(function (k) { return D.unlisted_events[k] + ' ' + k; });
+  document.getElementById('evcount').textContent = '(' + D.events.length + (unlisted.length ? '; not listed: ' + unlisted.join(', ') : '') + ')';
   var kinds = {};
   D.events.forEach(function (e) { kinds[e.kind] = (kinds[e.kind] || 0) + 1; });
   var evFilter = document.getElementById('evfilter');
+  var KEY_KINDS = { engage: 1, launch: 1, intercept: 1, kill: 1, miss: 1, leak: 1, magazine_empty: 1, detect: 1 };
+  (function () {
+    var opt = document.createElement('option'); opt.value = '*key'; opt.textContent = 'detections and engagements';
+    evFilter.appendChild(opt);
+  })();
   Object.keys(kinds).sort().forEach(function (k) {
     var opt = document.createElement('option'); opt.value = k; opt.textContent = k + ' (' + kinds[k] + ')'; evFilter.appendChild(opt);
   });
-  evFilter.addEventListener('change', function () {
+  function applyFilter() {
     var k = evFilter.value;
-    for (var i = 0; i < evRows.length; i++) evRows[i].classList.toggle('hidden', !!k && D.events[i].kind !== k);
-  });
+    shownIdx = [];
+    for (var i = 0; i < D.events.length; i++) {
+      var kind = D.events[i].kind;
+      if (!k || (k === '*key' ? KEY_KINDS[kind] : kind === k)) shownIdx.push(i);
+    }
+    drawEventRows();
+    scrollToCurrent(true);
+  }
+  evFilter.addEventListener('change', applyFilter);
+  drawEventRows();
   evBox.addEventListener('click', function (ev) {
     var row = ev.target.closest('.ev');
     if (!row) return;
     var e = D.events[Number(row.dataset.i)];
+    keepList = true;  // the row clicked stays where it is
     setTime(e.t);
+    keepList = false;
     if (e.obj) select(e.obj);
   });
-  var pastCount = 0, currentRow = null;
+  function scrollToCurrent(force) {
+    if (currentIdx < 0) return;
+    var r = lastLE(shownIdx, currentIdx);
+    if (r < 0) return;
+    var top = r * ROW_H;
+    if (force || top < evBox.scrollTop || top > evBox.scrollTop + evBox.clientHeight - ROW_H) {
+      evBox.scrollTop = Math.max(0, top - evBox.clientHeight / 2);
+    }
+  }
   function updateEvents(t) {
     var n = lastLE(evT, t) + 1;
-    var i;
-    if (n > pastCount) for (i = pastCount; i < n; i++) evRows[i].classList.add('past');
-    else for (i = n; i < pastCount; i++) evRows[i].classList.remove('past');
+    if (n === pastCount) return;
     pastCount = n;
-    var cur = n > 0 ? evRows[n - 1] : null;
-    if (cur !== currentRow) {
-      if (currentRow) currentRow.classList.remove('current');
-      if (cur) {
-        cur.classList.add('current');
-        if (playing && cur.offsetParent) {
-          var top = cur.offsetTop - evBox.offsetTop;
-          if (top < evBox.scrollTop || top > evBox.scrollTop + evBox.clientHeight - 20) evBox.scrollTop = top - evBox.clientHeight / 2;
-        }
-      }
-      currentRow = cur;
-    }
+    currentIdx = n - 1;
+    if (!keepList) scrollToCurrent(false);
+    drawEventRows();
   }
 
   // ---- charts (SVG) ------------------------------------------------------------------------
