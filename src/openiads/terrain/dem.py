@@ -44,7 +44,7 @@ def local_crs_proj4(lat0_deg: float, lon0_deg: float) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dem:
     """Terrain heights on a regular grid of square cells in the local metric frame.
 
