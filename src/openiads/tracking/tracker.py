@@ -63,7 +63,8 @@ class TrackArrays:
     t_born_s: FloatArray  # (C,) time of the first detection
     truth_cand: IntArray  # (C,) Boyer-Moore majority candidate of the detections' truth
     truth_votes: IntArray  # (C,) its vote count
-    last_truth: IntArray  # (C,) truth of the last detection from an air object (-1 none)
+    last_truth: IntArray  # (C,) object the track follows now (-1 none), see _TrackStats
+    pending_truth: IntArray  # (C,) a different object seen once since (-1 none)
     fused_id: IntArray  # (C,) fused air-picture track this track feeds (-1 none)
 
     @classmethod
@@ -84,6 +85,7 @@ class TrackArrays:
             truth_cand=zi.copy(),
             truth_votes=zi.copy(),
             last_truth=zi.copy(),
+            pending_truth=zi.copy(),
             fused_id=zi.copy(),
         )
 
@@ -206,6 +208,32 @@ class RadarTracker:
         hi = np.searchsorted(zs, pos[:, axis] + radius, side="right")
         return gate_pairs(pos, ppos, radius, z, r, order, lo, hi, self.gamma)
 
+    def _gate_any_model(
+        self, rows: IntArray, z: FloatArray, r: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """IMM gating: a detection inside the gate of any model of a track is a candidate.
+
+        Gating on the moment-matched covariance alone misses the first detections of a
+        manoeuvre (the non-manoeuvring model dominates it), so the manoeuvre model would
+        never see the detections that should raise its probability. The assignment cost of
+        a pair is its smallest squared distance over the models.
+        """
+        tr = self.tracks
+        parts = []
+        for m in range(self.n_models):  # loop over the (two) models
+            pos = np.ascontiguousarray(tr.x[rows, m, :3])
+            ppos = np.ascontiguousarray(tr.p[rows, m, :3, :3])
+            parts.append(self._gate(pos, ppos, z, r))
+        ti = np.concatenate([p[0] for p in parts])
+        mj = np.concatenate([p[1] for p in parts])
+        d2 = np.concatenate([p[2] for p in parts])
+        if ti.size == 0:
+            return ti, mj, d2
+        key = ti * (z.shape[0] + 1) + mj
+        order = np.lexsort((d2, key))
+        first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+        return ti[first], mj[first], d2[first]
+
     # ------------------------------------------------------------------- scan
     def scan(
         self, t_s: float, z_enu: FloatArray, r_enu: FloatArray, truth_id: IntArray
@@ -230,7 +258,10 @@ class RadarTracker:
                 f_idx, f_val, q, pi = self._models(dt)
                 mix_predict(tr.x, tr.p, tr.mu, rows, pi, f_idx, f_val, q)
             pos, ppos = self.combined(rows, 3)
-            ti, mj, d2 = self._gate(pos, ppos, z_enu, r_enu)
+            if self.n_models == 1:
+                ti, mj, d2 = self._gate(pos, ppos, z_enu, r_enu)
+            else:
+                ti, mj, d2 = self._gate_any_model(rows, z_enu, r_enu)
             conf = tr.confirmed[rows]
             cost = d2 - self.gamma * (1.0 + conf[ti])  # confirmed tracks win conflicts
             chosen = assign_pairs(ti, mj, cost, rows.size, z_enu.shape[0])
@@ -311,6 +342,7 @@ class RadarTracker:
         tr.truth_cand[slots] = truth
         tr.truth_votes[slots] = 1
         tr.last_truth[slots] = np.where(truth >= 0, truth, -1)
+        tr.pending_truth[slots] = -1
         tr.fused_id[slots] = -1
         return slots
 
@@ -363,7 +395,8 @@ class _TrackStats:
     def __init__(self) -> None:
         self.first_detect_s = np.zeros(0)  # per truth id, NaN until detected
         self.first_confirm_s = np.zeros(0)  # per truth id, NaN until a confirmed track holds it
-        self.last_track = np.zeros(0, dtype=np.int64)  # per truth id, last confirmed track id
+        self.last_track = np.zeros(0, dtype=np.int64)  # per truth id, confirmed track holding it
+        self.last_slot = np.zeros(0, dtype=np.int64)  # and that track's slot
         self.breaks = 0
         self.id_swaps = 0
         self.n_confirmed = 0
@@ -384,6 +417,7 @@ class _TrackStats:
         self.first_detect_s = np.concatenate([self.first_detect_s, np.full(pad, np.nan)])
         self.first_confirm_s = np.concatenate([self.first_confirm_s, np.full(pad, np.nan)])
         self.last_track = np.concatenate([self.last_track, np.full(pad, -1, dtype=np.int64)])
+        self.last_slot = np.concatenate([self.last_slot, np.zeros(pad, dtype=np.int64)])
 
     def note_detections(self, t_s: float, truth: IntArray) -> None:
         real = truth[truth >= 0]
@@ -401,19 +435,35 @@ class _TrackStats:
         same = cand == truth
         tr.truth_votes[ta] = np.where(same, votes + 1, np.where(votes == 0, 1, votes - 1))
         tr.truth_cand[ta] = np.where(~same & (votes == 0), truth, cand)
-        # continuity: a confirmed track switching object, an object switching track
+        # continuity. A track's current object changes when two consecutive detections
+        # come from the same other object (a single misassociation is not an identity
+        # swap); a confirmed track whose object changes is an id swap. An object breaks
+        # when the confirmed track that held it no longer does and another one takes it.
         real = truth >= 0
         conf = tr.confirmed[ta]
-        prev = tr.last_truth[ta]
-        self.id_swaps += int(np.count_nonzero(conf & real & (prev >= 0) & (prev != truth)))
-        tr.last_truth[ta] = np.where(real, truth, prev)
-        sel = conf & real
+        cur, pend = tr.last_truth[ta], tr.pending_truth[ta]
+        other = real & (cur >= 0) & (truth != cur)
+        switch = other & (truth == pend)
+        self.id_swaps += int(np.count_nonzero(switch & conf))
+        cur = np.where((real & (cur < 0)) | switch, truth, cur)
+        tr.last_truth[ta] = cur
+        tr.pending_truth[ta] = np.where(other & ~switch, truth, np.where(real, -1, pend))
+        sel = conf & (cur >= 0)
         if sel.any():
-            obj = truth[sel]
-            tid = tr.ids[ta[sel]]
-            last = self.last_track[obj]
-            self.breaks += int(np.count_nonzero((last >= 0) & (last != tid)))
-            self.last_track[obj] = tid
+            obj, slot = cur[sel], ta[sel]
+            tid = tr.ids[slot]
+            prev_id, prev_slot = self.last_track[obj], self.last_slot[obj]
+            held = (
+                (prev_id >= 0)
+                & tr.active[prev_slot]
+                & (tr.ids[prev_slot] == prev_id)
+                & (tr.last_truth[prev_slot] == obj)
+                & tr.confirmed[prev_slot]
+            )
+            change = ~held & (prev_id != tid)
+            self.breaks += int(np.unique(obj[change & (prev_id >= 0)]).size)
+            self.last_track[obj[change]] = tid[change]
+            self.last_slot[obj[change]] = slot[change]
             first = obj[np.isnan(self.first_confirm_s[obj])]
             self.first_confirm_s[first] = t_s
         # purity counts
@@ -459,8 +509,8 @@ class _TrackStats:
         if counts.size:
             ut, inv = np.unique(track, return_inverse=True)
             total = np.bincount(inv, weights=counts)
-            best = np.zeros(ut.size)
-            np.maximum.at(best, inv, counts.astype(np.float64))
+            best = np.zeros(ut.size)  # detections from the track's main air object
+            np.maximum.at(best, inv, np.where(truth >= 0, counts, 0).astype(np.float64))
             purity = float(best.sum() / total.sum())
             # a confirmed track whose detections are mostly false alarms
             fa = np.zeros(ut.size)
