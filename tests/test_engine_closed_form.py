@@ -1,6 +1,7 @@
 """The engine reduces to the closed forms of physics.md §6 when the scenario does.
 
-Many independent, non-manoeuvring targets, a fixed single-shot Pk and a full magazine:
+Many independent, non-manoeuvring, well-separated targets (so that tracking is not in
+question), a fixed single-shot Pk and a full magazine:
 the kill fraction and the shots spent per target must fall inside the 99 % sampling
 interval of the formulas (Wilson interval for the proportion, normal interval for the mean).
 """
@@ -35,15 +36,40 @@ defended_areas:
   - id: home
     circle: {{center: {{lat: 27.0, lon: 56.0}}, radius: 5 km}}
 raids:
-  - id: wave
+{raids}"""
+
+RAID = """  - id: wave{k}
     type: F-16C
     count: {count}
-    from: {{lat: 26.0, lon: 56.6}}
+    from: {{lat: {lat:.4f}, lon: {lon:.4f}}}
     to: home
     altitude: FL200
     speed: 250 m/s
-    spacing: 4 s
+    spacing: 30 s
 """
+STREAMS = 6
+
+
+def scenario_text(count: int, salvo: int, sls: bool, max_salvos: int, p: float) -> str:
+    """``count`` well-separated, non-manoeuvring targets in six streams 130 km out."""
+    per = count // STREAMS
+    raids = "".join(
+        RAID.format(
+            k=k,
+            count=per,
+            lat=27.0 + 1.2 * math.cos(2 * math.pi * k / STREAMS),
+            lon=56.0 + 1.3 * math.sin(2 * math.pi * k / STREAMS),
+        )
+        for k in range(STREAMS)
+    )
+    return TEMPLATE.format(
+        duration=f"{per * 30 + 700} s",
+        salvo=salvo,
+        sls=str(sls).lower(),
+        max_salvos=max_salvos,
+        pk=p,
+        raids=raids,
+    )
 
 
 def wilson(k: int, n: int, z: float = Z99) -> tuple[float, float]:
@@ -55,14 +81,7 @@ def wilson(k: int, n: int, z: float = Z99) -> tuple[float, float]:
 
 
 def _run(count: int, salvo: int, sls: bool, max_salvos: int, p: float) -> dict:
-    text = TEMPLATE.format(
-        duration=f"{count * 4 + 700} s",
-        salvo=salvo,
-        sls=str(sls).lower(),
-        max_salvos=max_salvos,
-        pk=p,
-        count=count,
-    )
+    text = scenario_text(count, salvo, sls, max_salvos, p)
     world = compile_world(load_scenario_text(text, "closed-form.yaml"))
     return simulate(world, 11, trajectory_dt_s=None).summary
 

@@ -10,10 +10,15 @@ from conftest import run_cli
 
 CASES = {
     # name: (replace this, with this, expected line, fragments of the message)
-    "malformed_yaml": ("    roe: weapons-free", "    roe: [weapons-free", None, ["malformed YAML"]),
+    "malformed_yaml": (
+        "    roe: area-violation",
+        "    roe: [area-violation",
+        None,
+        ["malformed YAML"],
+    ),
     "unknown_field": (
-        "    roe: weapons-free",
-        "    roe: weapons-free\n    doctrin: {salvo: 2}",
+        "    roe: area-violation",
+        "    roe: area-violation\n    doctrin: {salvo: 2}",
         20,
         ["sites[0].doctrin", "unknown field 'doctrin'", "did you mean 'doctrine'"],
     ),
@@ -23,11 +28,11 @@ CASES = {
         16,
         ["sites[0].system", "did you mean"],
     ),
-    "unknown_target": ("type: RQ-4A", "type: RQ-4X", 35, ["air[0].type", "did you mean"]),
+    "unknown_target": ("type: RQ-4A", "type: RQ-4X", 37, ["air[0].type", "did you mean"]),
     "wrong_unit": (
         "speed: 310 kt}",
         "speed: 310 kg}",
-        38,
+        40,
         ["air[0].route[0].speed", "expected a speed"],
     ),
     "missing_unit": ("duration: 50 min", "duration: 50", 10, ["duration", "a unit is required"]),
@@ -38,15 +43,15 @@ CASES = {
         ["sites[0].mast", "negative"],
     ),
     "waypoint_outside_world": (
-        "      - {lat: 26.45, lon: 56.30}",
-        "      - {lat: 46.45, lon: 56.30}",
-        41,
-        ["air[0].route[3]", "outside the world"],
+        "      - {lat: 26.50, lon: 56.50}",
+        "      - {lat: 46.50, lon: 56.50}",
+        44,
+        ["air[0].route[4]", "outside the world"],
     ),
-    "missing_field": ("    type: RQ-4A\n", "", 34, ["air[0].type", "missing required field"]),
+    "missing_field": ("    type: RQ-4A\n", "", 36, ["air[0].type", "missing required field"]),
     "latitude_out_of_range": (
-        "{lat: 26.08, lon: 57.22, alt: 20 m}",
-        "{lat: 126.08, lon: 57.22, alt: 20 m}",
+        "{lat: 26.10, lon: 57.35, alt: 40 m}",
+        "{lat: 126.10, lon: 57.35, alt: 40 m}",
         17,
         ["sites[0].position.lat", "latitude"],
     ),

@@ -66,3 +66,26 @@ def test_bad_quantities_raise_one_line(text: object, kind: str, fragment: str) -
     message = str(info.value)
     assert fragment in message
     assert "\n" not in message
+
+
+def test_fast_path_units_agree_with_pint() -> None:
+    from openiads.units import _FAST_KIND, _FAST_UNITS, _parse_fast, unit_registry
+
+    ureg = unit_registry()
+    si = {
+        "length": "m",
+        "time": "s",
+        "speed": "m/s",
+        "area": "m**2",
+        "angle": "rad",
+        "frequency": "Hz",
+        "power": "W",
+    }
+    for unit, (kind, factor) in _FAST_UNITS.items():
+        expected = ureg.Quantity(f"2.5 {unit}".replace("^", "**").replace("m2", "m**2"))
+        assert factor * 2.5 == pytest.approx(
+            float(expected.to(si[kind]).magnitude), rel=1e-12, abs=0
+        ), unit
+        assert _parse_fast(f"2.5 {unit}", kind) == pytest.approx(2.5 * factor, rel=1e-15, abs=0)
+    assert _FAST_KIND["rcs"] == "area"
+    assert _parse_fast("2.5 km", "time") is None  # wrong kind falls through to pint's error

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 #: Event kinds the engine emits. Downstream code must tolerate kinds it does not know.
@@ -104,7 +105,7 @@ class Outcome:
 
     def events_of(self, kind: str) -> list[dict[str, Any]]:
         """Rows of one event kind as dicts, ``details`` decoded."""
-        rows = self.events.filter(pa.compute.equal(self.events["kind"], kind)).to_pylist()
+        rows = self.events.filter(pc.equal(self.events["kind"], kind)).to_pylist()
         for r in rows:
             r["details"] = json.loads(r["details"]) if r["details"] else {}
         return rows

@@ -163,7 +163,49 @@ def _parse_special(text: str, kind: str, altitude_m: float) -> float | None:
     return None
 
 
+#: Units common in scenario and catalog files, with their SI factor, so that the usual
+#: ``<number> <unit>`` text does not go through pint's (slow) parser. Every entry is checked
+#: against pint in tests/test_units.py; anything else is parsed by pint.
+_FAST_UNITS: dict[str, tuple[str, float]] = {
+    "m": ("length", 1.0),
+    "km": ("length", 1_000.0),
+    "ft": ("length", 0.3048),
+    "nmi": ("length", 1852.0),
+    "s": ("time", 1.0),
+    "min": ("time", 60.0),
+    "h": ("time", 3600.0),
+    "m/s": ("speed", 1.0),
+    "km/h": ("speed", 1000.0 / 3600.0),
+    "kt": ("speed", 1852.0 / 3600.0),
+    "m^2": ("area", 1.0),
+    "m2": ("area", 1.0),
+    "deg": ("angle", math.pi / 180.0),
+    "rad": ("angle", 1.0),
+    "Hz": ("frequency", 1.0),
+    "MHz": ("frequency", 1e6),
+    "GHz": ("frequency", 1e9),
+    "W": ("power", 1.0),
+    "kW": ("power", 1e3),
+    "MW": ("power", 1e6),
+}
+_FAST_RE = re.compile(rf"^({_NUM})\s*([A-Za-z/^0-9]+)$")
+_FAST_KIND = {"altitude": "length", "rcs": "area"}
+
+
+def _parse_fast(text: str, kind: str) -> float | None:
+    m = _FAST_RE.match(text)
+    if not m or m.group(2) not in _FAST_UNITS:
+        return None
+    unit_kind, factor = _FAST_UNITS[m.group(2)]
+    if _FAST_KIND.get(kind, kind) != unit_kind:
+        return None  # let pint produce the precise error message
+    return float(m.group(1)) * factor
+
+
 def _parse_pint(text: str, kind: str) -> float:
+    fast = _parse_fast(text, kind)
+    if fast is not None:
+        return fast
     ureg = unit_registry()
     cleaned = text.replace("^", "**").replace("²", "**2")
     cleaned = re.sub(r"\bm2\b", "m**2", cleaned)

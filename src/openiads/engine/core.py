@@ -22,9 +22,12 @@ from openiads.physics import detection, earth, kinematics, lethality, rcs
 from openiads.scenario.compile import SIDES, TARGET_CLASSES, World
 
 HOSTILE = SIDES.index("hostile")
-#: Terminal homing basket: an interceptor whose aim point is farther than this from the
-#: target at arrival misses (target manoeuvred or the track was poor). An assumption.
-HOMING_BASKET_M = 1_000.0
+#: Terminal homing basket: an interceptor whose aim point (the command-guidance prediction
+#: from the fused track) is farther than this from the target at arrival misses. The 48N6
+#: family (track-via-missile) and the 40N6/9M96 (active radar) seekers acquire a
+#: fighter-size target well beyond this distance and remove the remaining error in the
+#: end-game. An assumption (no public figure); see docs/models/engine.md.
+HOMING_BASKET_M = 5_000.0
 #: A fire-control radar "holds" a target if it detected it within this many scan periods.
 FC_HOLD_SCANS = 2.5
 _MAX_FA_ALT_M = 20_000.0
@@ -36,7 +39,7 @@ class _Interceptors:
     """Interceptors launched or scheduled so far, as growable parallel arrays."""
 
     _INT = ("fu", "missile", "target", "track", "engagement", "state")  # state 0/1/2
-    _FLOAT = ("launch_t", "arrive_t")
+    _FLOAT = ("launch_t", "arrive_t", "aim_t")
     _VEC = ("launch_enu", "aim_enu")
 
     def __init__(self) -> None:
@@ -56,6 +59,7 @@ class _Interceptors:
         self.state: np.ndarray  # 0 scheduled, 1 flying, 2 done
         self.launch_t: np.ndarray
         self.arrive_t: np.ndarray
+        self.aim_t: np.ndarray  # time of the last guidance update
         self.launch_enu: np.ndarray
         self.aim_enu: np.ndarray
 
@@ -74,6 +78,22 @@ class _Interceptors:
 
     def active(self) -> bool:
         return bool((self.state[: self.n] < 2).any())
+
+
+def _ecef_to_enu_rotation(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """(R,3,3) rotations taking ECEF difference vectors to each site's local east-north-up."""
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+    zero = np.zeros_like(lat)
+    return np.stack(
+        [
+            np.stack([-so, co, zero], axis=-1),
+            np.stack([-sl * co, -sl * so, cl], axis=-1),
+            np.stack([cl * co, cl * so, sl], axis=-1),
+        ],
+        axis=-2,
+    )
 
 
 def _child_rngs(seed: np.random.SeedSequence | int) -> dict[str, np.random.Generator]:
@@ -151,6 +171,11 @@ class _Simulation:
         self.tgt_rounds_left = np.zeros(n, dtype=np.int64)
         self.tgt_busy_until = np.full(n, -np.inf)
         self.air_ids = np.array(world.air.ids, dtype=object)
+        rd = world.radars
+        x0, y0, z0 = pymap3d.geodetic2ecef(rd.lat_deg, rd.lon_deg, rd.alt_m)
+        self.radar_ecef = np.stack([x0, y0, z0], axis=-1).reshape(-1, 3)
+        self.radar_rot = _ecef_to_enu_rotation(rd.lat_deg, rd.lon_deg)
+        self.ecef = np.zeros((n, 3))
         cfg = TrackerConfig.model_validate(world.tracking)
         self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
         self.traj_rows: list[tuple[np.ndarray, ...]] = []
@@ -190,6 +215,8 @@ class _Simulation:
         self.airborne = airborne & self.alive
         e, nn, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *w.origin)
         self.enu = np.stack([e, nn, u], axis=-1)
+        x, y, z = pymap3d.geodetic2ecef(lla[:, 0], lla[:, 1], lla[:, 2])
+        self.ecef = np.stack([x, y, z], axis=-1)
         done = finished & self.alive & ~self.ended
         for j in np.flatnonzero(done):
             leak = bool(w.air.side[j] == HOSTILE and w.air.ends_in_area[j])
@@ -200,26 +227,25 @@ class _Simulation:
 
     # ---- sense ------------------------------------------------------------------------------
     def _sense(self, t: float) -> None:
-        _w, rd = self.w, self.w.radars
+        rd = self.w.radars
         due = np.flatnonzero(self.next_scan <= t + 1e-9)
         if due.size == 0:
             return
-        tgt = np.flatnonzero(self.airborne)
-        x, y, z = pymap3d.geodetic2ecef(self.lla[tgt, 0], self.lla[tgt, 1], self.lla[tgt, 2])
+        airborne = np.flatnonzero(self.airborne)
         for r in due:
             self.next_scan[r] += rd.scan_period_s[r]
-            self._scan_radar(t, int(r), tgt, np.asarray(x), np.asarray(y), np.asarray(z))
+            # Cheap pre-selection: only objects within the instrumented range (plus margin).
+            d = self.enu[airborne] - rd.enu_m[r]
+            near = np.einsum("ij,ij->i", d, d) <= (1.05 * rd.instrumented_range_m[r]) ** 2
+            self._scan_radar(t, int(r), airborne[near])
 
-    def _scan_radar(
-        self, t: float, r: int, tgt: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray
-    ) -> None:
+    def _scan_radar(self, t: float, r: int, tgt: np.ndarray) -> None:
         w, rd = self.w, self.w.radars
         rng = self.rng["sense"]
         z_list: list[np.ndarray] = []
         truth: list[np.ndarray] = []
         if tgt.size:
-            el_, nl_, ul_ = pymap3d.ecef2enu(x, y, z, rd.lat_deg[r], rd.lon_deg[r], rd.alt_m[r])
-            local = np.stack([np.asarray(el_), np.asarray(nl_), np.asarray(ul_)], axis=-1)
+            local = (self.ecef[tgt] - self.radar_ecef[r]) @ self.radar_rot[r].T
             slant = np.linalg.norm(local, axis=-1)
             ground = np.hypot(local[:, 0], local[:, 1])
             h_t = self.lla[tgt, 2]
@@ -239,6 +265,8 @@ class _Simulation:
                 & (elev <= rd.max_elevation_rad[r])
                 & (h_t <= rd.max_altitude_m[r])
             )
+            # Physics only for the objects the radar can see at all.
+            tgt, slant = tgt[ok], slant[ok]
             rel = self.enu[tgt] - rd.enu_m[r]
             aspect = rcs.aspect_angle_rad(self.vel[tgt], -rel)
             sigma = rcs.aspect_rcs_m2(
@@ -250,20 +278,19 @@ class _Simulation:
             snr_db = detection.reference_snr_db(
                 slant, sigma, rd.ref_range_m[r], rd.ref_rcs_m2[r], rd.ref_snr_db[r]
             )
-            p = np.where(ok, detection.pd(snr_db, rd.pfa[r], int(rd.swerling[r])), 0.0)
+            p = detection.pd(snr_db, rd.pfa[r], int(rd.swerling[r]))
             hit = rng.random(tgt.size) < p
             seen = tgt[hit]
             self.last_seen[r, seen] = t
-            first = seen[~self.detected[r, seen]]
-            self.detected[r, first] = True
-            for j in first:
-                k = int(np.searchsorted(tgt, j))
+            new = hit & ~self.detected[r, tgt]
+            self.detected[r, tgt[new]] = True
+            for k in np.flatnonzero(new):
                 self.events.append(
                     (
                         t,
                         "detect",
                         rd.ids[r],
-                        w.air.ids[j],
+                        w.air.ids[tgt[k]],
                         {"range_m": float(slant[k]), "snr_db": float(snr_db[k])},
                     )
                 )
@@ -340,7 +367,11 @@ class _Simulation:
         more = self.salvos_at_target[obj] < np.where(
             fu.shoot_look_shoot[f_i], fu.max_salvos[f_i], 1
         )
-        pre = holds & react_ok & roe_ok & stock & more
+        # Kinematic pre-gate: within reach of the missile during its flight time.
+        gap = pos[c_i] - fu.enu_m[f_i]
+        reach = ms.max_range_m[m_i] + np.linalg.norm(vel[c_i], axis=-1) * ms.max_tof_s[m_i]
+        near = np.einsum("ij,ij->i", gap, gap) <= reach**2
+        pre = holds & react_ok & roe_ok & stock & more & near
         if not pre.any():
             return
         k = np.flatnonzero(pre)
@@ -449,6 +480,7 @@ class _Simulation:
                 state=0,
                 launch_t=t + delays[j],
                 arrive_t=t + delays[j] + tf[j],
+                aim_t=t,
                 launch_enu=fu.enu_m[f],
                 aim_enu=p[j],
             )
@@ -497,6 +529,7 @@ class _Simulation:
         rows = order[pos[found]]
         lead = np.maximum(ic.arrive_t[flying[found]] - t, 0.0)
         ic.aim_enu[flying[found]] = tracks.x_enu[rows, :3] + tracks.x_enu[rows, 3:] * lead[:, None]
+        ic.aim_t[flying[found]] = t
 
     # ---- resolve -----------------------------------------------------------------------------
     def _resolve(self, t: float) -> None:
@@ -509,12 +542,21 @@ class _Simulation:
             return
         due = due[np.argsort(ic.arrive_t[due], kind="stable")]
         w, fu, ms = self.w, self.w.fire_units, self.w.missiles
-        tgt = ic.target[due]
         arrive = ic.arrive_t[due]
-        lla, vel, _, _ = route_state(w, arrive, tgt)
-        e, nn, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *w.origin)
-        truth = np.stack([e, nn, u], axis=-1)
         aim = ic.aim_enu[due]
+        intended = ic.target[due]
+        # The seeker homes on what is in its basket: normally the intended target, but after
+        # a track swap it may be another object near the aim point (even a civil one).
+        tgt = intended.copy()
+        live = np.flatnonzero(self.alive & self.airborne)
+        if live.size:
+            d2 = np.sum((self.enu[live][None, :, :] - aim[:, None, :]) ** 2, axis=-1)
+            nearest = live[np.argmin(d2, axis=1)]
+            t_pos = self._truth_enu(arrive, intended)
+            lost = self.alive[intended] & (np.linalg.norm(t_pos - aim, axis=-1) > HOMING_BASKET_M)
+            tgt = np.where(lost, nearest, intended)
+        truth = self._truth_enu(arrive, tgt)
+        _, vel, _, _ = route_state(w, arrive, tgt)
         miss_m = np.linalg.norm(truth - aim, axis=-1)
         f_arr = ic.fu[due]
         m_arr = ic.missile[due]
@@ -537,14 +579,17 @@ class _Simulation:
             ta = float(arrive[j])
             name = f"I{i + 1}"
             self.missiles_busy[f] -= 1
-            self.tgt_rounds_left[target] -= 1
-            if self.tgt_rounds_left[target] == 0:
+            engaged = int(intended[j])  # engagement bookkeeping follows the C2's target
+            self.tgt_rounds_left[engaged] -= 1
+            if self.tgt_rounds_left[engaged] == 0:
                 self.targets_busy[f] -= 1
-                self.tgt_busy_until[target] = ta + float(fu.kill_assessment_s[f])
+                self.tgt_busy_until[engaged] = ta + float(fu.kill_assessment_s[f])
             common = {
+                "intended": w.air.ids[int(intended[j])],
                 "interceptor": name,
                 "fire_unit": fu.ids[f],
                 "miss_distance_m": float(miss_m[j]),
+                "guidance_age_s": float(ta - ic.aim_t[i]),
             }
             tname = w.air.ids[target]
             self.events.append((ta, "intercept", name, tname, common))
@@ -562,6 +607,12 @@ class _Simulation:
                 self.events.append(
                     (ta, "miss", name, tname, {**common, "reason": "pk draw", "pk": float(pk[j])})
                 )
+
+    def _truth_enu(self, t_s: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """True positions (scenario ENU) of objects ``idx`` at times ``t_s``."""
+        lla, _, _, _ = route_state(self.w, t_s, idx)
+        e, n, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *self.w.origin)
+        return np.stack([e, n, u], axis=-1).reshape(-1, 3)
 
     def _reload(self, t: float) -> None:
         fu = self.w.fire_units

@@ -571,15 +571,19 @@ def _compile_air(
         leg_vel[i, : m - 1] = np.diff(enu, axis=0) / np.diff(times)[:, None]
 
     cls = np.array([TARGET_CLASSES.index(cat.target(t).cls) for t in types], dtype=np.int64)
-    rcs = np.zeros((n, len(radars.ids), 3))
-    for i, t in enumerate(types):
+    # Catalog RCS per (type, band, aspect), looked up once per type and band.
+    table: dict[tuple[str, str], np.ndarray] = {}
+    for t in set(types):
         target = cat.target(t)
-        for r, band in enumerate(radars.band):
-            for a_i, aspect in enumerate(ASPECTS):
-                value = overrides[i][a_i]
-                rcs[i, r, a_i] = (
-                    value if value is not None else float(target.rcs_m2(band, aspect).nominal)
-                )
+        for band in set(radars.band):
+            table[(t, band)] = np.array(
+                [float(target.rcs_m2(band, aspect).nominal) for aspect in ASPECTS]
+            )
+    rcs = np.zeros((n, len(radars.ids), 3))
+    for r, band in enumerate(radars.band):
+        rcs[:, r, :] = np.array([table[(t, band)] for t in types]).reshape(n, 3)
+    over = np.array([[np.nan if v is None else v for v in o] for o in overrides]).reshape(n, 3)
+    rcs = np.where(np.isnan(over)[:, None, :], rcs, over[:, None, :])
     last = np.array([wp_lla[i, len(routes[i][0]) - 1] for i in range(n)])
     last_enu = _enu(last[:, 0], last[:, 1], last[:, 2], origin).reshape(-1, 3)
     ends_in = (
