@@ -215,3 +215,48 @@ def test_circular_defended_area_becomes_a_ring():
     lat, lon = np.asarray(area["ring"]).T
     dist_m, _ = vdist(26.0, 56.0, lat, lon)
     assert np.asarray(dist_m) == pytest.approx(5e4, abs=1.0)
+
+
+CONTOURS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"level": 0.5},
+            "geometry": {"type": "LineString", "coordinates": [[57.0, 26.0], [57.2, 26.1]]},
+        },
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [1, 2]}},
+    ],
+}
+
+
+def test_coverage_contours_are_carried_into_the_page(small):
+    data = build_replay_data(small, coverage=CONTOURS)
+    [feature] = data["coverage"]["features"]  # the point is dropped
+    assert feature["properties"] == {"level": 0.5}
+    assert feature["geometry"]["coordinates"] == [[57.0, 26.0], [57.2, 26.1]]
+    assert build_replay_data(small)["coverage"]["features"] == []
+
+
+def test_coverage_that_is_not_a_feature_collection_is_an_input_error(small):
+    from openiads.errors import InputError
+
+    with pytest.raises(InputError, match="FeatureCollection"):
+        build_replay_data(small, coverage={"type": "Feature"})
+
+
+def test_cli_replay_with_coverage(small, tmp_path):
+    run = write_run(small, tmp_path / "run")
+    contours = tmp_path / "c.geojson"
+    contours.write_text(json.dumps(CONTOURS))
+    res = _cli("replay", str(run), "-o", str(tmp_path / "r.html"), "--coverage", str(contours))
+    assert res.returncode == 0, res.stderr
+    page = _payload((tmp_path / "r.html").read_text())
+    assert len(page["coverage"]["features"]) == 1
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    res = _cli("replay", str(run), "-o", str(tmp_path / "r.html"), "--coverage", str(bad))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "bad.geojson" in res.stderr

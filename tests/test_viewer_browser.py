@@ -101,9 +101,29 @@ def outcome():
     return sample_outcome(n_threats=8)
 
 
+def _contour() -> dict[str, Any]:
+    """A coverage contour as ``openiads coverage map --contours`` writes them."""
+    from openiads.export.common import circle_latlon
+
+    lat, lon = circle_latlon(26.2, 57.1, 40_000.0)
+    line = [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"level": 0.5},
+                "geometry": {"type": "LineString", "coordinates": line},
+            }
+        ],
+    }
+
+
 @pytest.fixture(scope="module")
 def replay_page(browser_context, outcome, tmp_path_factory) -> Iterator[Page]:
-    html = write_report(outcome, tmp_path_factory.mktemp("replay") / "replay.html")
+    html = write_report(
+        outcome, tmp_path_factory.mktemp("replay") / "replay.html", coverage=_contour()
+    )
     page = Page(browser_context, html)
     yield page
     page.close()
@@ -138,9 +158,11 @@ def test_map_and_layers_are_present(replay_page):
     assert counts["detectRings"] == 2
     assert counts["engageRings"] == 2
     assert counts["areas"] == 2
+    assert counts["coverage"] == 1
     assert counts["paths"] == 16  # 10 air objects + 6 interceptors
     overlays = p.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert any("Engagement rings" in t for t in overlays)
+    assert any("Coverage contours" in t for t in overlays)
     assert p.locator("#events .ev").count() > 10
     assert "kills" in p.locator("#stats").inner_text()
 

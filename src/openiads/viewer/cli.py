@@ -45,14 +45,33 @@ def register(app: typer.Typer) -> None:
     def replay(
         run: Annotated[Path, typer.Argument(help="Run folder written by `openiads run --out`.")],
         out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")],
+        coverage: Annotated[
+            Path | None,
+            typer.Option(
+                "--coverage", help="GeoJSON contours to overlay (openiads coverage map --contours)."
+            ),
+        ] = None,
     ) -> None:
         """Write the self-contained HTML replay of a run folder."""
+        import json
+
         from openiads.errors import InputError
 
         if not out.parent.is_dir():
             raise InputError("folder does not exist", file=str(out), field="--out")
+        contours = None
+        if coverage is not None:
+            if not coverage.is_file():
+                raise InputError("no such file", file=str(coverage), field="--coverage")
+            try:
+                contours = json.loads(coverage.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InputError(f"not JSON: {exc}", file=str(coverage)) from None
         from openiads.outcome import read_run
         from openiads.viewer.report import write_report
 
-        path = write_report(read_run(run), out)
+        try:
+            path = write_report(read_run(run), out, coverage=contours)
+        except InputError as err:
+            raise err.located(file=str(coverage)) from None
         typer.echo(f"replay: {path} ({path.stat().st_size / 1e6:.2f} MB)")

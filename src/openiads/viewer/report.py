@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from openiads.errors import InputError
 from openiads.export.common import (
     air_order,
     areas_of,
@@ -125,8 +126,41 @@ def _magazines(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"label": "interceptors launched", "series": launched}
 
 
-def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET) -> dict[str, Any]:
-    """Everything the replay page draws, as JSON-ready data (see module doc)."""
+_GEOMETRIES = ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+
+def coverage_features(coverage: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Line and polygon features of a GeoJSON FeatureCollection (e.g. the contours written by
+    ``openiads coverage map --contours``), properties kept; anything else is dropped."""
+    if not coverage:
+        return []
+    if not isinstance(coverage, dict) or coverage.get("type") != "FeatureCollection":
+        raise InputError("coverage must be a GeoJSON FeatureCollection", field="coverage")
+    out = []
+    for f in coverage.get("features") or []:
+        geom = f.get("geometry") if isinstance(f, dict) else None
+        if isinstance(geom, dict) and geom.get("type") in _GEOMETRIES:
+            props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+            out.append(
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {"type": geom["type"], "coordinates": geom["coordinates"]},
+                }
+            )
+    return out
+
+
+def build_replay_data(
+    outcome: Outcome,
+    point_budget: int = DEFAULT_POINT_BUDGET,
+    coverage: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the replay page draws, as JSON-ready data (see module doc).
+
+    ``coverage``: an optional GeoJSON FeatureCollection of coverage contours or zones
+    drawn as its own layer (see :func:`coverage_features`).
+    """
     epoch = epoch_of(outcome.manifest)
     rows = object_rows(outcome)
     tracks = group_trajectories(outcome.trajectories)
@@ -235,6 +269,7 @@ def build_replay_data(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET
         "events": event_list,
         "unlisted_events": dict(sorted(unlisted.items())),
         "areas": areas,
+        "coverage": {"type": "FeatureCollection", "features": coverage_features(coverage)},
         "stats": stats,
         "summary": _jsonable(outcome.summary),
         "magazines": _magazines(events),
@@ -311,9 +346,13 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def render_report(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET) -> str:
+def render_report(
+    outcome: Outcome,
+    point_budget: int = DEFAULT_POINT_BUDGET,
+    coverage: dict[str, Any] | None = None,
+) -> str:
     """The replay page of ``outcome`` as one HTML string (see module doc)."""
-    data = build_replay_data(outcome, point_budget)
+    data = build_replay_data(outcome, point_budget, coverage)
     leaflet_js, leaflet_css = _leaflet_assets()
     payload = json.dumps(_jsonable(pack_replay_data(data)), separators=(",", ":"), allow_nan=False)
     parts = {
@@ -330,8 +369,14 @@ def render_report(outcome: Outcome, point_budget: int = DEFAULT_POINT_BUDGET) ->
     return page
 
 
-def write_report(outcome: Outcome, path: str | Path) -> Path:
-    """Write the self-contained HTML replay of ``outcome`` to ``path``; returns the path."""
+def write_report(
+    outcome: Outcome, path: str | Path, *, coverage: dict[str, Any] | None = None
+) -> Path:
+    """Write the self-contained HTML replay of ``outcome`` to ``path``; returns the path.
+
+    ``coverage``: optional GeoJSON FeatureCollection of coverage contours to overlay (e.g.
+    the file written by ``openiads coverage map --contours``).
+    """
     out = Path(path)
-    out.write_text(render_report(outcome), encoding="utf-8")
+    out.write_text(render_report(outcome, coverage=coverage), encoding="utf-8")
     return out

@@ -116,13 +116,35 @@
       color: o.cat === 'interceptor' ? STATE_COLOR.interceptor : sideColor(o.side), opacity: 0.35
     }).addTo(paths);
   });
+  var coverageLayer = L.layerGroup();
+  if (D.coverage && D.coverage.features.length) {
+    var levels = D.coverage.features.map(function (f) { return levelOf(f); }).filter(function (v) { return v !== null; });
+    var lo = Math.min.apply(null, levels.concat([0])), hi = Math.max.apply(null, levels.concat([1]));
+    L.geoJSON(D.coverage, {
+      renderer: baseRenderer,
+      style: function (f) {
+        var v = levelOf(f), x = v === null || hi === lo ? 0.5 : (v - lo) / (hi - lo);
+        return { color: 'hsl(' + Math.round(270 - 210 * x) + ',75%,40%)', weight: 1.6, fillOpacity: 0.08 };
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindTooltip(Object.keys(p).map(function (k) { return esc(k) + ' ' + esc(p[k]); }).join(' · ') || 'coverage');
+      }
+    }).addTo(coverageLayer);
+    coverageLayer.addTo(map);
+  }
+  function levelOf(f) {
+    var p = f.properties || {};
+    for (var k in p) if (typeof p[k] === 'number') return p[k];
+    return null;
+  }
   [detectRings, engageRings, areaLayer, paths, siteLayer].forEach(function (g) { g.addTo(map); });
 
   var objLayer = L.layerGroup().addTo(map);
   var flashLayer = L.layerGroup().addTo(map);
   L.control.layers(null, {
     'Land and coast': land, 'Borders': borders, 'Detection rings': detectRings,
-    'Engagement rings': engageRings, 'Defended areas and corridors': areaLayer,
+    'Engagement rings': engageRings, 'Coverage contours': coverageLayer, 'Defended areas and corridors': areaLayer,
     'Trajectories': paths, 'Sites': siteLayer, 'Air objects and interceptors': objLayer
   }, { collapsed: true, position: 'topright' }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
@@ -448,7 +470,7 @@
     counts: function () {
       return { land: land.getLayers().length, borders: borders.getLayers().length, sites: siteLayer.getLayers().length,
         detectRings: detectRings.getLayers().length, engageRings: engageRings.getLayers().length,
-        areas: areaLayer.getLayers().length, paths: paths.getLayers().length, shown: objLayer.getLayers().length };
+        areas: areaLayer.getLayers().length, coverage: D.coverage.features.length, paths: paths.getLayers().length, shown: objLayer.getLayers().length };
     }
   };
 })();
