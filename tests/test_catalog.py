@@ -443,3 +443,14 @@ def test_components_and_caveats_of_a_system(cat: Catalog) -> None:
     assert dict(cat.figures_of("F-35")) == {
         p: f for p, f in cat.figures() if p.startswith("target.F-35A.")
     }
+
+
+def test_identically_stated_figures_share_one_draw(cat: Catalog) -> None:
+    _, draws = cat.sample(np.random.default_rng(11))
+    # a conventional airframe's RCS table is one statement reused for X, S and L band
+    assert draws["target.F-16C.rcs.X.beam"] == draws["target.F-16C.rcs.L.beam"]
+    # one Pk assumption shared by the 48N6-family missiles
+    assert draws["missile.40N6E.pk.fighter"] == draws["missile.48N6E2.pk.fighter"]
+    # different statements draw independently
+    assert draws["target.F-35A.rcs.X.beam"] != draws["target.F-35A.rcs.L.beam"]
+    assert draws["missile.9M331.pk.fighter"] != draws["missile.57E6.pk.fighter"]

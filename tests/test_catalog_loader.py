@@ -165,3 +165,33 @@ def test_cli_reports_bad_data_on_one_line(data: Path) -> None:
         f"error: {data / 'targets.yaml'}:{line}: target.MQ-9.max_speed_mps: "
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_rcs_tables_match_an_independent_plain_yaml_read() -> None:
+    """Every RCS figure equals what plain PyYAML + parse_quantity read from targets.yaml.
+
+    Guards the loader's one-object-per-YAML-node sharing (used for joint sampling) against
+    ever handing one node's figure to another.
+    """
+    import yaml
+
+    from openiads.units import parse_quantity
+
+    cat = load_catalog()
+    doc = yaml.safe_load((data_dir() / "targets.yaml").read_text(encoding="utf-8"))
+    checked = 0
+    for raw in doc["targets"]:
+        for band, table in raw["rcs"].items():
+            defaults = table.get("defaults", {})
+            for aspect in ("frontal", "beam", "rear"):
+                merged = {**defaults, **table[aspect]}
+                fig = cat.get(f"target.{raw['name']}.rcs.{band}.{aspect}")
+                assert fig.nominal == parse_quantity(merged["value"], "rcs")
+                low, high = merged.get("range", [merged["value"]] * 2)
+                assert (fig.low, fig.high) == (
+                    parse_quantity(low, "rcs"),
+                    parse_quantity(high, "rcs"),
+                )
+                assert fig.note == str(merged.get("note", "")).strip()
+                checked += 1
+    assert checked == sum(3 * len(t.rcs) for t in cat.entries("target"))

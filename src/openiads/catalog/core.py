@@ -258,13 +258,22 @@ class Catalog:
         at the nominal value; ``log_uniform`` is uniform in log(value) (used for RCS that span
         decades). Integer figures (counts) are rounded. A drawn figure is pinned to its draw
         (``dist = 'fixed'``), so sampling a sampled catalog draws nothing more.
+
+        A figure stated once in the data and reused through a YAML anchor (a Pk table shared
+        by the 48N6-family missiles, a conventional airframe's RCS table used for X, S and L
+        band, a scan-period assumption shared by two radars) is one object and gets one draw
+        at all its paths: it is one uncertain quantity, not several independent ones.
         """
         draws: dict[str, float] = {}
         figs: dict[str, Figure] = {}
+        shared: dict[int, float] = {}  # by object: one stated figure, one draw
         for path, fig in self.figures():
             if not fig.sampled:
                 continue
-            value = draw_figure(fig, rng)
+            if id(fig) in shared:
+                value = shared[id(fig)]
+            else:
+                value = shared[id(fig)] = draw_figure(fig, rng)
             draws[path] = value
             figs[path] = fig.fixed_at(value, f"(sampled {fig.dist} in [{fig.low:g}, {fig.high:g}])")
         return self._replace(figs), draws

@@ -65,8 +65,12 @@ swept = cat.with_overrides({{"radar.92N6E.ref_range_m": 300e3}})   # a new catal
 drawn, draws = cat.sample(np.random.default_rng(1))             # one draw of every range
 ```
 
-`sample` visits the paths in sorted order with one draw each, so a given generator state
-always gives the same catalog; drawn figures are pinned (`dist = fixed`) at their draw.
+`sample` visits the paths in sorted order, so a given generator state always gives the same
+catalog; drawn figures are pinned (`dist = fixed`) at their draw. A figure stated once in the
+data and reused through a YAML anchor (the Pk table shared by the 48N6-family missiles, a
+conventional airframe's RCS table used for X, S and L band, a scan-period assumption shared by
+two radars) gets **one** draw at all its paths: it is one uncertain quantity, not several
+independent ones. Figures written separately are drawn independently.
 `with_overrides` pins a figure at a value in SI units; a bad path raises an input error that
 suggests the nearest path.
 

@@ -176,6 +176,11 @@ class _Ctx:
     def __init__(self, file: str, registry: dict[str, Source]) -> None:
         self.file = file
         self.registry = registry
+        # One YAML node (an anchor reused with *alias or <<: merge) gives one Figure object,
+        # so that Catalog.sample draws it once. Keyed by id() of the node and the unit kind.
+        # The node is kept with its result so that its id() cannot be reused by a temporary.
+        self.figures: dict[tuple[int, str], tuple[Any, Figure]] = {}
+        self.rcs_tables: dict[int, tuple[Any, AspectRcs]] = {}
 
     def error(self, message: str, line: int | None, field: str | None) -> InputError:
         return InputError(message, file=self.file, line=line, field=field)
@@ -209,7 +214,14 @@ def _sources(raw: Any, ctx: _Ctx, line: int, field: str) -> tuple[Source, ...]:
 
 
 def parse_figure(raw: Any, field: str, ctx: _Ctx, line: int, label: str) -> Figure:
-    """One figure mapping → :class:`Figure` (SI units)."""
+    """One figure mapping → :class:`Figure` (SI units); one object per YAML node."""
+    key = (id(raw), unit_kind(field)[0])
+    if key not in ctx.figures:
+        ctx.figures[key] = (raw, _parse_figure(raw, field, ctx, line, label))
+    return ctx.figures[key][1]
+
+
+def _parse_figure(raw: Any, field: str, ctx: _Ctx, line: int, label: str) -> Figure:
     where = f"{label}.{field}"
     if not isinstance(raw, dict):
         raise ctx.error(
@@ -364,6 +376,9 @@ def _parse_rcs(raw: Any, ctx: _Ctx, line: int, label: str) -> dict[str, AspectRc
         where = f"{label}.rcs.{band}"
         if not isinstance(table, dict):
             raise ctx.error("must be a mapping of frontal, beam, rear", bline, where)
+        if id(table) in ctx.rcs_tables:  # the same table reused for another band (*alias)
+            out[str(band)] = ctx.rcs_tables[id(table)][1]
+            continue
         defaults = table.get("defaults", {}) or {}
         extra = set(table) - {"frontal", "beam", "rear", "defaults", "<<"}
         if extra:
@@ -380,6 +395,7 @@ def _parse_rcs(raw: Any, ctx: _Ctx, line: int, label: str) -> dict[str, AspectRc
             }
             figs[aspect] = parse_figure(merged, aspect + "_m2", ctx, _lo(table, aspect), where)
         out[str(band)] = AspectRcs(**figs)
+        ctx.rcs_tables[id(table)] = (table, out[str(band)])
     return out
 
 
