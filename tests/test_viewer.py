@@ -260,3 +260,15 @@ def test_cli_replay_with_coverage(small, tmp_path):
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert "bad.geojson" in res.stderr
+
+
+def test_command_modules_import_nothing_heavy():
+    """``openiads --help`` stays fast: the viewer and export commands import their
+    libraries only when they run."""
+    code = (
+        "import sys, openiads.viewer.cli, openiads.export.cli, openiads.viewer, openiads.export\n"
+        "print(','.join(m for m in ('numpy', 'pyarrow', 'fastapi', 'czml3', 'simplekml',"
+        " 'duckdb', 'uvicorn') if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == ""
