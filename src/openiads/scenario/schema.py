@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,13 @@ from pydantic import (
 
 from openiads.errors import InputError
 from openiads.units import parse_altitude, parse_quantity
+
+
+@dataclass(frozen=True)
+class QuantityKind:
+    """Marks a field as a quantity of a kind (for the generated format documentation)."""
+
+    kind: str
 
 
 def _quantity(kind: str, *, allow_negative: bool = False) -> Any:
@@ -42,12 +50,16 @@ def _positive(value: float) -> float:
     return value
 
 
-Length = Annotated[float, _quantity("length")]
-PositiveLength = Annotated[float, _quantity("length"), AfterValidator(_positive)]
-Speed = Annotated[float, _quantity("speed"), AfterValidator(_positive)]
-Duration = Annotated[float, _quantity("time")]
-PositiveDuration = Annotated[float, _quantity("time"), AfterValidator(_positive)]
-Rcs = Annotated[float, _quantity("rcs"), AfterValidator(_positive)]
+Length = Annotated[float, _quantity("length"), QuantityKind("length")]
+PositiveLength = Annotated[
+    float, _quantity("length"), AfterValidator(_positive), QuantityKind("length")
+]
+Speed = Annotated[float, _quantity("speed"), AfterValidator(_positive), QuantityKind("speed")]
+Duration = Annotated[float, _quantity("time"), QuantityKind("duration")]
+PositiveDuration = Annotated[
+    float, _quantity("time"), AfterValidator(_positive), QuantityKind("duration")
+]
+Rcs = Annotated[float, _quantity("rcs"), AfterValidator(_positive), QuantityKind("rcs")]
 
 
 class Altitude(BaseModel):
@@ -70,7 +82,7 @@ def _parse_alt(value: Any) -> Any:
     return Altitude(m=m, ref=ref)
 
 
-AltitudeField = Annotated[Altitude, BeforeValidator(_parse_alt)]
+AltitudeField = Annotated[Altitude, BeforeValidator(_parse_alt), QuantityKind("altitude")]
 
 
 def _lat(value: float) -> float:
@@ -96,9 +108,11 @@ class _Model(BaseModel):
 class Position(_Model):
     """A geodetic position: latitude and longitude in decimal degrees (WGS-84), altitude."""
 
-    lat: Lat
-    lon: Lon
-    alt: AltitudeField = Field(default_factory=lambda: Altitude(m=0.0))
+    lat: Lat = Field(description="latitude, decimal degrees north")
+    lon: Lon = Field(description="longitude, decimal degrees east")
+    alt: AltitudeField = Field(
+        default_factory=lambda: Altitude(m=0.0), description="altitude (default 0 m MSL)"
+    )
 
 
 class Point(_Model):
@@ -112,11 +126,11 @@ class Waypoint(_Model):
     """One point of a route. ``speed`` applies to the leg that starts here; ``time`` (offset
     from the epoch) may be given instead of speeds, for every waypoint of the route."""
 
-    lat: Lat
-    lon: Lon
+    lat: Lat = Field(description="latitude, decimal degrees north")
+    lon: Lon = Field(description="longitude, decimal degrees east")
     alt: AltitudeField | None = Field(None, description="defaults to the previous waypoint's")
     speed: Speed | None = Field(None, description="defaults to the previous leg's speed")
-    time: Duration | None = None
+    time: Duration | None = Field(None, description="time after the epoch at this waypoint")
 
 
 class Doctrine(_Model):
@@ -142,9 +156,9 @@ class Doctrine(_Model):
 class Site(_Model):
     """A deployed system (a fire unit with its radars, launchers and command post)."""
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, description="unique name of the site")
     system: str = Field(description="catalog system name, e.g. S-400, 3rd-Khordad")
-    position: Position
+    position: Position = Field(description="where the system is deployed")
     mast: Length | None = Field(
         None,
         description="antenna height of the fire-control radar above ground "
@@ -168,16 +182,18 @@ class Site(_Model):
 
 
 class Circle(_Model):
-    center: Point
-    radius: PositiveLength
+    """A circle on the ground."""
+
+    center: Point = Field(description="{lat, lon} of the centre")
+    radius: PositiveLength = Field(description="radius")
 
 
 class DefendedArea(_Model):
     """A polygon ([[lat, lon], ...]) or a circle that the defence protects."""
 
-    id: str = Field(min_length=1)
-    polygon: list[tuple[Lat, Lon]] | None = None
-    circle: Circle | None = None
+    id: str = Field(min_length=1, description="unique name of the area")
+    polygon: list[tuple[Lat, Lon]] | None = Field(None, description="[[lat, lon], ...], 3+ points")
+    circle: Circle | None = Field(None, description="a circle instead of a polygon")
 
     @model_validator(mode="after")
     def _one_shape(self) -> DefendedArea:
@@ -200,11 +216,11 @@ class _RcsOverrides(_Model):
 class AirObject(_RcsOverrides):
     """One aircraft, drone or missile flying a route."""
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, description="unique name of the object")
     type: str = Field(description="catalog target name, e.g. RQ-4A, F-35A, Tomahawk")
-    side: Side = "hostile"
+    side: Side = Field("hostile", description="hostile, friendly or civil")
     start: Duration = Field(0.0, description="time after the epoch at which it is airborne")
-    route: list[Waypoint] = Field(min_length=2)
+    route: list[Waypoint] = Field(min_length=2, description="two or more waypoints")
 
     @model_validator(mode="after")
     def _timing(self) -> AirObject:
@@ -222,15 +238,15 @@ class AirObject(_RcsOverrides):
 class Raid(_RcsOverrides):
     """Many objects of one type from one place to one target, for saturation studies."""
 
-    id: str = Field(min_length=1)
-    type: str
-    side: Side = "hostile"
-    count: int = Field(ge=1, le=100_000)
-    origin: Point = Field(alias="from")
+    id: str = Field(min_length=1, description="unique name; objects are <id>-1, <id>-2, ...")
+    type: str = Field(description="catalog target name")
+    side: Side = Field("hostile", description="hostile, friendly or civil")
+    count: int = Field(ge=1, le=100_000, description="number of objects")
+    origin: Point = Field(alias="from", description="{lat, lon} where the objects start")
     to: str | Point = Field(description="a defended-area id or a point")
-    altitude: AltitudeField
+    altitude: AltitudeField = Field(description="flight altitude, e.g. '30 m AGL' or FL300")
     speed: Speed | None = Field(None, description="defaults to the type's cruise speed")
-    start: Duration = 0.0
+    start: Duration = Field(0.0, description="launch time of the first object after the epoch")
     spacing: Duration = Field(10.0, description="time between successive launches")
     spread: Length = Field(0.0, description="lateral spacing between successive objects")
 
@@ -245,6 +261,8 @@ class Terrain(_Model):
 
 
 class World(_Model):
+    """How far from the origin the scenario may reach."""
+
     radius: PositiveLength = Field(
         1_000_000.0, description="waypoints farther than this from the origin are rejected"
     )
@@ -253,26 +271,28 @@ class World(_Model):
 class Scenario(_Model):
     """A whole scenario file (``schema_version: 1``)."""
 
-    schema_version: Literal[1]
-    name: str
-    description: str = ""
-    epoch: dt.datetime
-    duration: PositiveDuration
-    tick: PositiveDuration = Field(1.0)
-    seed: int = Field(1, ge=0)
+    schema_version: Literal[1] = Field(description="always 1 for this format")
+    name: str = Field(description="title shown in summaries and reports")
+    description: str = Field("", description="free text: what, sources, caveats")
+    epoch: dt.datetime = Field(description="scenario time zero, e.g. 2019-06-19T23:03:00Z")
+    duration: PositiveDuration = Field(description="simulated time span")
+    tick: PositiveDuration = Field(1.0, description="engine time step")
+    seed: int = Field(1, ge=0, description="root random seed (overridden by --seed)")
     origin: Position | None = Field(None, description="local frame origin; default first site")
-    world: World = Field(default_factory=World)
-    terrain: Terrain | None = None
+    world: World = Field(default_factory=World, description="extent of the world")
+    terrain: Terrain | None = Field(None, description="DEM for line of sight (optional)")
     tracking: dict[str, Any] = Field(
         default_factory=dict, description="tracker parameters (see docs/models/tracking.md)"
     )
     trajectory_interval: PositiveDuration = Field(
         2.0, description="sampling interval of recorded trajectories"
     )
-    sites: list[Site] = Field(default_factory=list)
-    defended_areas: list[DefendedArea] = Field(default_factory=list)
-    air: list[AirObject] = Field(default_factory=list)
-    raids: list[Raid] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list, description="deployed systems")
+    defended_areas: list[DefendedArea] = Field(
+        default_factory=list, description="areas the defence protects"
+    )
+    air: list[AirObject] = Field(default_factory=list, description="individual air objects")
+    raids: list[Raid] = Field(default_factory=list, description="streams of identical objects")
 
     @model_validator(mode="after")
     def _consistency(self) -> Scenario:
