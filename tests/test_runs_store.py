@@ -252,7 +252,7 @@ def test_store_round_trip_is_transactional_and_idempotent(tmp_path: Path) -> Non
             store.write_batch("abc123", [_result(1, 2), _result(0, 2)])
         store._insert = real_insert  # type: ignore[method-assign]
         assert (1, 2) not in store.finished("abc123")
-        n_stats = store.con.execute("SELECT count(*) FROM stats WHERE rep = 2").fetchone()
+        n_stats = store.one("SELECT count(*) FROM stats WHERE rep = 2")
         assert n_stats == (0,)
     with RunStore(path, read_only=True) as store:
         (s,) = store.studies()

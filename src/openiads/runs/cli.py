@@ -76,7 +76,7 @@ def study(
     )
     if res.interrupted:
         typer.echo(f"interrupted: {msg}; run the same command again to finish", err=True)
-        raise typer.Exit(130)
+        raise SystemExit(130)
     typer.echo(msg)
 
 

@@ -174,7 +174,7 @@ class DaskExecutor:
         self.pending = [
             self.client.submit(run_batch, self.ctx_future, b, pure=False) for b in batches
         ]
-        seq = as_completed(self.pending)
+        seq = as_completed(self.pending, loop=self.client.loop)
         for fut in seq:
             result = fut.result()
             self.pending.remove(fut)

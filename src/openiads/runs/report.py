@@ -28,6 +28,9 @@ def _mean_block(values: np.ndarray, confidence: float) -> dict[str, Any]:
     mi = st.mean_interval(values, confidence)
     q = st.quantiles(values, QUANTILES)
     out: dict[str, Any] = mi.as_dict()
+    finite_values = values[np.isfinite(values)]
+    if finite_values.size and finite_values.min() >= 0.0 and out["low"] < 0.0:
+        out["low"] = 0.0  # a mean of non-negative counts, times or ranges is never negative
     out.update({f"q{round(p * 100):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)})
     finite = values[np.isfinite(values)]
     out["min"] = float(finite.min()) if finite.size else math.nan
@@ -281,12 +284,19 @@ def _p(block: dict[str, Any]) -> str:
     return f"{block['p']:.3f} [{block['low']:.3f}, {block['high']:.3f}]"
 
 
+def _console() -> Any:
+    from rich.console import Console
+
+    con = Console()
+    # Written to a file or a pipe: wide enough that tables do not wrap.
+    return con if con.is_terminal else Console(width=160)
+
+
 def print_report(stats: dict[str, Any], console: Any = None) -> None:
     """Print the statistics of one study as rich tables."""
-    from rich.console import Console
     from rich.table import Table
 
-    con = console or Console()
+    con = console or _console()
     s = stats["study"]
     pct = round(stats["confidence"] * 100)
     con.print(
@@ -463,9 +473,7 @@ def write_plots(
     sweep = stats["study"]["sweep"]
     if sweep and any("leakers" in b for b in pts):
         written += _sweep_plot(stats, sweep, out, base, formats)
-    for sens in stats.get("sensitivity", []):
-        if sens["outcome"] != "leakers" and len(stats.get("sensitivity", [])) > 1:
-            continue
+    for sens in _tornado_choices(stats.get("sensitivity", [])):
         figs = [f for f in sens["figures"] if math.isfinite(f["rho"])][:15][::-1]
         if not figs:
             continue
@@ -482,6 +490,18 @@ def write_plots(
         ax.set_title(f"What drives the spread — point {sens['point']} (n={sens['n']})")
         written += _save(fig, out, f"{base}-tornado-p{sens['point']}-{sens['outcome']}", formats)
     return written
+
+
+def _tornado_choices(sensitivity: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One tornado per sweep point (first six): leakers, or expenditure if leakers never vary."""
+    by_point: dict[int, dict[str, Any]] = {}
+    for sens in sensitivity:
+        if not any(math.isfinite(f["rho"]) for f in sens["figures"]):
+            continue
+        have = by_point.get(sens["point"])
+        if have is None or (sens["outcome"] == "leakers" and have["outcome"] != "leakers"):
+            by_point[sens["point"]] = sens
+    return [by_point[p] for p in sorted(by_point)[:6]]
 
 
 def _sweep_plot(
@@ -581,7 +601,5 @@ def report(
     else:
         print_report(stats, console)
         if files:
-            from rich.console import Console
-
-            (console or Console()).print("plots: " + ", ".join(str(f) for f in files))
+            (console or _console()).print("plots: " + ", ".join(str(f) for f in files))
     return {"statistics": pub, "plots": files}

@@ -21,6 +21,7 @@ several for reading: open a store read-only once the study that writes it has fi
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from dataclasses import dataclass, field
@@ -170,13 +171,18 @@ class RunStore:
                 f"not an openiads run store (missing tables: {', '.join(missing)})",
                 file=str(self.path),
             )
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = self.one("SELECT value FROM meta WHERE key = 'schema_version'")
         if row is None or int(row[0]) != SCHEMA_VERSION:
             found = row[0] if row else "none"
             raise InputError(
                 f"run store layout version {found}; this openiads reads {SCHEMA_VERSION}",
                 file=str(self.path),
             )
+
+    def one(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+        """First row of a query (the result is read to the end, as DuckDB requires)."""
+        rows = self.con.execute(sql, params or []).fetchall()
+        return tuple(rows[0]) if rows else None
 
     # ------------------------------------------------------------------ studies
     def studies(self) -> list[dict[str, Any]]:
@@ -189,7 +195,7 @@ class RunStore:
                         WHERE r.study_id = s.study_id AND r.status = 'done'),
                       (SELECT count(*) FROM replications r
                         WHERE r.study_id = s.study_id AND r.status <> 'done')
-               FROM studies s ORDER BY s.created_utc, s.study_id"""
+               FROM studies s ORDER BY s.created_utc, s.rowid"""
         ).fetchall()
         keys = (
             "study_id created_utc name scenario_file seed runs package_version catalog_version "
@@ -205,11 +211,11 @@ class RunStore:
     def study(self, study_id: str) -> dict[str, Any]:
         """One study's full record (scenario text included), JSON columns decoded."""
         cur = self.con.execute("SELECT * FROM studies WHERE study_id = ?", [study_id])
-        row = cur.fetchone()
-        if row is None:
+        found = cur.fetchall()
+        if not found:
             raise InputError(f"no study {study_id!r} in this store", file=str(self.path))
         names = [d[0] for d in cur.description]
-        rec = dict(zip(names, row, strict=True))
+        rec = dict(zip(names, found[0], strict=True))
         rec["sweep"] = json.loads(rec["sweep"] or "[]")
         return rec
 
@@ -237,7 +243,7 @@ class RunStore:
         sid = record["study_id"]
         self.con.begin()
         try:
-            row = self.con.execute("SELECT runs FROM studies WHERE study_id = ?", [sid]).fetchone()
+            row = self.one("SELECT runs FROM studies WHERE study_id = ?", [sid])
             if row is not None:
                 if int(record["runs"]) > int(row[0]):
                     self.con.execute(
@@ -250,6 +256,8 @@ class RunStore:
                 "package_version catalog_version sweep uncertainty keep command"
             ).split()
             values = [record.get(c) for c in cols]
+            if values[1] is None:
+                values[1] = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
             values[cols.index("sweep")] = _json(record.get("sweep") or [])
             self.con.execute(
                 f"INSERT INTO studies ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",

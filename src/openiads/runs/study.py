@@ -66,6 +66,7 @@ class StudyResult:
     interrupted: bool
     wall_s: float
     executor: str
+    store_s: float = 0.0  # time spent writing batches to the store
 
     @property
     def stored(self) -> int:
@@ -362,10 +363,13 @@ def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
         batches = plan_batches(missing, executor.workers)
         bar = _Progress(progress, sid, total, before)
         written = 0
+        store_s = 0.0
         interrupted = False
         try:
             for results in executor.run(batches):
+                tw = time.perf_counter()
                 n = store.write_batch(sid, results)
+                store_s += time.perf_counter() - tw
                 written += n
                 bar.advance(n)
         except KeyboardInterrupt:
@@ -387,6 +391,7 @@ def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
             interrupted,
             time.perf_counter() - t0,
             executor.description,
+            store_s,
         )
     finally:
         store.close()
@@ -418,7 +423,7 @@ def _kill(executor: Any) -> None:
 
 
 def _failed(store: RunStore, sid: str) -> int:
-    row = store.con.execute(
+    row = store.one(
         "SELECT count(*) FROM replications WHERE study_id = ? AND status <> 'done'", [sid]
-    ).fetchone()
+    )
     return int(row[0]) if row else 0
