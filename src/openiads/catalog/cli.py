@@ -239,3 +239,12 @@ def _print_entry(console: Any, kind: str, entry: _Entry) -> None:
             fig.note,
         )
     console.print(table)
+    used: dict[str, Any] = {}
+    for s in entry.sources:
+        used.setdefault(s.ref, s)
+    for _, fig in _walk(entry):
+        for s in fig.sources:
+            used.setdefault(s.ref, s)
+    console.print("sources:")
+    for ref, s in used.items():
+        console.print(f"  {ref} [{s.tag} {s.mark}] {s.title}: {s.url}", markup=False)

@@ -11,12 +11,15 @@ def _g(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def fmt_value(value: float, unit: str) -> str:
-    """``250000, 'm'`` → ``'250 km'``; ``0.005, 'm^2'`` → ``'0.005 m² (-23 dBsm)'``."""
+def fmt_value(value: float, unit: str, *, db: bool = True) -> str:
+    """``250000, 'm'`` → ``'250 km'``; ``0.005, 'm^2'`` → ``'0.005 m² (-23 dBsm)'``.
+
+    ``db=False`` leaves out the dBsm of an area.
+    """
     if unit == "m":
         return f"{_g(value / 1000)} km" if abs(value) >= 1000 else f"{_g(value)} m"
     if unit == "m^2":
-        if value > 0:
+        if value > 0 and db:
             return f"{_g(value, 3)} m² ({10 * math.log10(value):+.1f} dBsm)"
         return f"{_g(value)} m²"
     if unit == "rad":
@@ -40,4 +43,5 @@ def fmt_range(fig: Figure) -> str:
     """``'[200 km, 250 km]'`` or ``''`` for a figure without a range."""
     if fig.low == fig.high:
         return ""
-    return f"[{fmt_value(fig.low, fig.unit)}, {fmt_value(fig.high, fig.unit)}]"
+    lo = fmt_value(fig.low, fig.unit, db=False)
+    return f"[{lo}, {fmt_value(fig.high, fig.unit, db=False)}]"
