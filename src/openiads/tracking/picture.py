@@ -41,7 +41,14 @@ from openiads.tracking._kernels import (
 from openiads.tracking.assignment import assign_pairs
 from openiads.tracking.config import TrackerConfig
 from openiads.tracking.filters import inv_sym3, rae_to_enu
-from openiads.tracking.tracker import Event, MotionModel, RadarTracker, imm_posterior
+from openiads.tracking.tracker import (
+    Event,
+    MotionModel,
+    RadarTracker,
+    TrackArrays,
+    _TrackStats,
+    imm_posterior,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -87,24 +94,19 @@ class AirPicture:
         self.gamma_fusion = float(chi2.ppf(cfg.fusion_gate_probability, 3))
         self.q_cv = cfg.process_noise_mps2**2
         self._mode = _MODE[cfg.fusion]
-        # fused tracks, ordered by id; a filter like the radars' when fusing detections,
-        # a 6-state estimate when fusing radar-track estimates
+        # Fused tracks: a slot store like the radars'. When fusing detections each is a filter
+        # with the radars' motion model; when fusing estimates, a 6-state estimate.
         self.motion = MotionModel(cfg)
         if self._mode == 3:
             m, n = self.motion.n_models, self.motion.n_state
         else:
             m, n = 1, 6
+        self.fused = TrackArrays.empty(m, n)
+        self.f_t = np.zeros(self.fused.capacity)  # time of each fused estimate
+        self.f_nrad = np.zeros(self.fused.capacity, dtype=np.int64)  # radar tracks feeding it
+        self._slot_of = np.full(64, -1, dtype=np.int64)  # fused id -> slot (-1: none)
         self._next_fused = 1
-        self.f_ids = np.zeros(0, dtype=np.int64)
-        self.f_x = np.zeros((0, m, n))
-        self.f_p = np.zeros((0, m, n, n))
-        self.f_mu = np.zeros((0, m))
-        self.f_t = np.zeros(0)  # time of each fused estimate
-        self.f_truth = np.zeros(0, dtype=np.int64)
-        self.f_nrad = np.zeros(0, dtype=np.int64)
-        self.f_born_s = np.zeros(0)
-        self._fstats = _FusedStats()
-        self.first_detect_s = np.zeros(0)
+        self.fstats = _TrackStats()
 
     # ------------------------------------------------------------------ scans
     def scan(
@@ -129,41 +131,45 @@ class AirPicture:
         truth_id: IntArray,
     ) -> list[Event]:
         """One radar scan of detections in ENU: positions (M,3), covariances (M,3,3) or (3,3)."""
-        z = np.asarray(z_enu, dtype=np.float64).reshape(-1, 3)
+        z = np.ascontiguousarray(np.asarray(z_enu, dtype=np.float64).reshape(-1, 3))
         r = np.asarray(r_enu, dtype=np.float64)
         if r.ndim == 2:
             r = np.broadcast_to(r, (z.shape[0], 3, 3))
+        r = np.ascontiguousarray(r)
         truth = np.asarray(truth_id, dtype=np.int64).reshape(-1)
         if truth.shape[0] != z.shape[0]:
             raise ValueError(f"{z.shape[0]} detections but {truth.shape[0]} truth ids")
-        self._note_detections(t_s, truth)
+        self.fstats.note_detections(float(t_s), truth)
         trk = self.radars[radar_index]
         events = trk.scan(float(t_s), z, r, truth)
-        self._fold(trk, float(t_s), np.ascontiguousarray(z), np.ascontiguousarray(r))
+        if trk.last_unlinked.size:
+            self._unlink(trk.last_unlinked)
+        self._fold(trk, float(t_s), z, r, truth)
         return events
 
-    def _note_detections(self, t_s: float, truth: IntArray) -> None:
-        real = truth[truth >= 0]
-        if real.size == 0:
-            return
-        n = int(real.max()) + 1
-        if n > self.first_detect_s.size:
-            pad = max(n, 2 * self.first_detect_s.size, 64) - self.first_detect_s.size
-            self.first_detect_s = np.concatenate([self.first_detect_s, np.full(pad, np.nan)])
-        new = real[np.isnan(self.first_detect_s[real])]
-        self.first_detect_s[new] = t_s
+    def _slots(self, fused_ids: IntArray) -> IntArray:
+        ok = fused_ids < self._slot_of.size
+        out = np.full(fused_ids.size, -1, dtype=np.int64)
+        out[ok] = self._slot_of[fused_ids[ok]]
+        return out
 
-    def _fold(self, trk: RadarTracker, t_s: float, z: FloatArray, r: FloatArray) -> None:
+    def _unlink(self, fused_ids: IntArray) -> None:
+        """A radar track stopped feeding each of these fused tracks."""
+        slot = self._slots(fused_ids)
+        np.subtract.at(self.f_nrad, slot[slot >= 0], 1)
+
+    def _fold(
+        self, trk: RadarTracker, t_s: float, z: FloatArray, r: FloatArray, truth: IntArray
+    ) -> None:
         """Fold the radar tracks this scan updated into the fused tracks they feed."""
         tr = trk.tracks
         ta, ma = trk.last_updated, trk.last_detections
         keep = tr.confirmed[ta] & (tr.fused_id[ta] >= 0)
         sel, det = ta[keep], ma[keep]
-        if sel.size == 0 or self.f_ids.size == 0:
+        if sel.size == 0:
             return
-        fid = tr.fused_id[sel]
-        slot = np.searchsorted(self.f_ids, fid).clip(0, self.f_ids.size - 1)
-        ok = self.f_ids[slot] == fid
+        slot = self._slots(tr.fused_id[sel])
+        ok = slot >= 0
         tr.fused_id[sel[~ok]] = -1
         sel, det, slot = sel[ok], det[ok], slot[ok]
         if self._mode == 3:
@@ -172,8 +178,8 @@ class AirPicture:
             lx, lp = trk.combined(sel, 6)
             modes = np.where(self.f_nrad[slot] <= 1, 0, self._mode).astype(np.int64)
             outside = fuse_into(
-                self.f_x[:, 0],
-                self.f_p[:, 0],
+                self.fused.x[:, 0],
+                self.fused.p[:, 0],
                 self.f_t,
                 slot,
                 lx,
@@ -183,7 +189,13 @@ class AirPicture:
                 modes,
                 self.gamma_fusion,
             )
-        tr.fused_id[sel[outside]] = -1
+        if outside.any():
+            tr.fused_id[sel[outside]] = -1
+            np.subtract.at(self.f_nrad, slot[outside], 1)
+        inside = slot[~outside]
+        self.fused.n_hits[inside] += 1
+        self.fused.misses[inside] = 0
+        self.fstats.note_updates(t_s, self.fused, inside, truth[det[~outside]])
 
     def _predict_fused(self, slot: IntArray, t_s: float) -> None:
         """Predict fused tracks ``slot`` (filters of the radars' model) to t_s, in place."""
@@ -191,206 +203,197 @@ class AirPicture:
         for d in np.unique(dt[dt > 0.0]):  # a few distinct steps: the radars' scan times
             rows = slot[dt == d]
             f_idx, f_val, q, pi = self.motion.matrices(float(d))
-            mix_predict(self.f_x, self.f_p, self.f_mu, rows, pi, f_idx, f_val, q)
+            mix_predict(self.fused.x, self.fused.p, self.fused.mu, rows, pi, f_idx, f_val, q)
         self.f_t[slot] = t_s
 
     def _fold_detections(
         self, slot: IntArray, z: FloatArray, r: FloatArray, det: IntArray, t_s: float
     ) -> BoolArray:
         """Kalman update of fused tracks ``slot`` with detections ``det``; True where gated out."""
+        fu = self.fused
         self._predict_fused(slot, t_s)
-        pos, ppos = combine_rows(self.f_x, self.f_p, self.f_mu, slot, 3)
+        pos, ppos = combine_rows(fu.x, fu.p, fu.mu, slot, 3)
         s_inv, _ = inv_sym3(ppos + r[det])
         nu = z[det] - pos
         d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
         outside = d2 > self.gamma_fusion
         inside = slot[~outside]
         if inside.size:
-            d2m, logdet = update_position(self.f_x, self.f_p, inside, z, r, det[~outside])
-            if self.f_mu.shape[1] > 1:
-                self.f_mu[inside] = imm_posterior(self.f_mu[inside], d2m, logdet)
+            d2m, logdet = update_position(fu.x, fu.p, inside, z, r, det[~outside])
+            if fu.mu.shape[1] > 1:
+                fu.mu[inside] = imm_posterior(fu.mu[inside], d2m, logdet)
         return np.asarray(outside)
 
-    def _fused6(self, t_s: float) -> tuple[FloatArray, FloatArray]:
-        """Every fused track's [position, velocity] and covariance, predicted to t_s."""
-        rows = np.arange(self.f_ids.size, dtype=np.int64)
-        x, p = combine_rows(self.f_x, self.f_p, self.f_mu, rows, 6)
-        return predict_cv6(x, p, t_s - self.f_t, self.q_cv)
+    def _fused6(self, rows: IntArray, t_s: float) -> tuple[FloatArray, FloatArray]:
+        """Fused tracks ``rows``: [position, velocity] and covariance, predicted to t_s."""
+        fu = self.fused
+        x, p = combine_rows(fu.x, fu.p, fu.mu, rows, 6)
+        return predict_cv6(x, p, t_s - self.f_t[rows], self.q_cv)
 
     # ----------------------------------------------------------------- fusion
-    def _members(self) -> dict[str, IntArray]:
-        """Every radar's live confirmed tracks: radar, slot, fused id, hits, truths."""
-        parts: dict[str, list[IntArray]] = {
-            k: [] for k in ("rad", "row", "fid", "hits", "cand", "last")
-        }
-        for r, trk in enumerate(self.radars):  # loop over radars, not tracks
-            tr = trk.tracks
-            rows = np.flatnonzero(tr.active & tr.confirmed)
-            parts["rad"].append(np.full(rows.size, r, dtype=np.int64))
-            parts["row"].append(rows)
-            parts["fid"].append(tr.fused_id[rows])
-            parts["hits"].append(tr.n_hits[rows])
-            parts["cand"].append(tr.truth_cand[rows])
-            parts["last"].append(tr.last_truth[rows])
-        return {
-            k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in parts.items()
-        }
-
-    def _local_states(self, r: int, rows: IntArray, t_s: float) -> tuple[FloatArray, FloatArray]:
-        trk = self.radars[r]
-        x, p = trk.combined(rows, 6)
-        dt = np.full(rows.size, t_s - (trk.t_s if trk.t_s is not None else t_s))
-        return predict_cv6(x, p, dt, self.q_cv)
-
     def fuse(self, t_s: float) -> list[Event]:
-        """Update the command post's air picture at t_s from every radar's confirmed tracks."""
+        """Update the command post's air picture at t_s from every radar's confirmed tracks.
+
+        Drops fused tracks no radar track feeds any more, and links each confirmed radar track
+        that feeds none to a fused track (or starts one). Costs almost nothing when no radar
+        track is new to the picture.
+        """
         t_s = float(t_s)
         events: list[Event] = []
-        mem = self._members()
-        fid = mem["fid"]
-        bad = (fid >= 0) & ~np.isin(fid, self.f_ids)
-        fid[bad] = -1
-
+        fu = self.fused
         # 1. drop fused tracks that no radar track feeds any more
-        fed = np.isin(self.f_ids, fid)
-        for k in np.flatnonzero(~fed):
-            events.append(
+        dead = np.flatnonzero(fu.active & (self.f_nrad <= 0))
+        if dead.size:
+            events.extend(
                 (
                     t_s,
                     "track_lost",
                     CP,
-                    f"{CP}/{self.f_ids[k]}",
-                    {
-                        "track_id": int(self.f_ids[k]),
-                        "truth_id": int(self.f_truth[k]),
-                        "age_s": float(t_s - self.f_born_s[k]),
-                    },
+                    f"{CP}/{fid}",
+                    {"track_id": int(fid), "truth_id": int(truth), "age_s": float(t_s - born)},
+                )
+                for fid, truth, born in zip(
+                    fu.ids[dead], fu.last_truth[dead], fu.t_born_s[dead], strict=True
                 )
             )
-        if not fed.all():
-            self._keep(fed)
-        n_old = self.f_ids.size
+            fu.active[dead] = False
+            self._slot_of[fu.ids[dead]] = -1
+            self.f_nrad[dead] = 0
+            self.fstats.n_lost += int(dead.size)
 
-        # 2. associate radar tracks that feed no fused track, radar by radar
-        fx, fp = self._fused6(t_s)
-        joined: list[tuple[int, int, int]] = []  # (radar, slot, fused id)
-        for r in np.unique(mem["rad"][fid < 0]):  # loop over radars
-            idx = np.flatnonzero((mem["rad"] == r) & (fid < 0))
-            rows = mem["row"][idx]
-            lx, lp = self._local_states(int(r), rows, t_s)
-            taken = np.isin(self.f_ids, fid[(mem["rad"] == r) & (fid >= 0)])
-            ti, fj, d2 = self._t2t_pairs(lx, lp, fx, fp)
-            ok = ~taken[fj]
-            ti, fj, d2 = ti[ok], fj[ok], d2[ok]
-            chosen = assign_pairs(ti, fj, d2 - self.gamma_fusion, rows.size, self.f_ids.size)
-            a, f = ti[chosen], fj[chosen]
-            if a.size:
-                if self._mode != 3:  # estimates: fold the radar track's estimate in now
-                    fuse_into(
-                        self.f_x[:, 0],
-                        self.f_p[:, 0],
-                        self.f_t,
-                        f,
-                        lx[a],
-                        lp[a],
-                        t_s,
-                        self.q_cv,
-                        np.full(a.size, self._mode, dtype=np.int64),
-                        np.inf,
-                    )
-                    fx[f], fp[f] = self.f_x[f, 0], self.f_p[f, 0]
-                # detections: the radar track's next detections will feed the fused track
-                fid[idx[a]] = self.f_ids[f]
-                joined.extend(
-                    (int(r), int(rw), int(i)) for rw, i in zip(rows[a], self.f_ids[f], strict=True)
-                )
-            new = np.ones(rows.size, dtype=bool)
-            new[a] = False
-            if new.any():  # start fused tracks, visible to the next radars' association
-                m = int(new.sum())
-                ids = np.arange(self._next_fused, self._next_fused + m, dtype=np.int64)
-                self._next_fused += m
-                fid[idx[new]] = ids
-                self.f_ids = np.concatenate([self.f_ids, ids])
-                trk = self.radars[int(r)]
-                if self._mode == 3:  # start from the radar track's own filter state
-                    src = rows[new]
-                    self.f_x = np.concatenate([self.f_x, trk.tracks.x[src]])
-                    self.f_p = np.concatenate([self.f_p, trk.tracks.p[src]])
-                    self.f_mu = np.concatenate([self.f_mu, trk.tracks.mu[src]])
-                    t_new = np.full(m, trk.t_s if trk.t_s is not None else t_s)
-                else:
-                    self.f_x = np.concatenate([self.f_x, lx[new][:, None, :]])
-                    self.f_p = np.concatenate([self.f_p, lp[new][:, None, :, :]])
-                    self.f_mu = np.concatenate([self.f_mu, np.ones((m, 1))])
-                    t_new = np.full(m, t_s)
-                self.f_t = np.concatenate([self.f_t, t_new])
-                self.f_born_s = np.concatenate([self.f_born_s, np.full(m, t_s)])
-                self.f_truth = np.concatenate([self.f_truth, np.full(m, -1, dtype=np.int64)])
-                self.f_nrad = np.concatenate([self.f_nrad, np.zeros(m, dtype=np.int64)])
-                fx = np.concatenate([fx, lx[new]])
-                fp = np.concatenate([fp, lp[new]])
-        # write the links back to the radar tracks
-        for r in np.unique(mem["rad"]):
-            sel = mem["rad"] == r
-            self.radars[r].tracks.fused_id[mem["row"][sel]] = fid[sel]
+        # 2. radar tracks that feed no fused track yet, radar by radar
+        pending = [
+            np.flatnonzero(trk.tracks.active & trk.tracks.confirmed & (trk.tracks.fused_id < 0))
+            for trk in self.radars
+        ]
+        if not any(p.size for p in pending):
+            return events
+        frows = fu.rows()
+        fx, fp = self._fused6(frows, t_s)
+        for r, rows in enumerate(pending):  # loop over radars
+            if rows.size:
+                events.extend(self._associate(r, rows, t_s, frows, fx, fp))
+                frows = fu.rows()
+                fx, fp = self._fused6(frows, t_s)
+        return events
 
-        # 3. membership, truth (the radar track with most detections speaks for the fused one)
-        slot = np.searchsorted(self.f_ids, fid)
-        self.f_nrad = np.bincount(slot, minlength=self.f_ids.size).astype(np.int64)
-        order = np.lexsort((-mem["hits"], slot))
-        head = order[np.r_[True, slot[order][1:] != slot[order][:-1]]] if order.size else order
-        self.f_truth = np.full(self.f_ids.size, -1, dtype=np.int64)
-        self.f_truth[slot[head]] = mem["cand"][head]
-        last_truth = np.full(self.f_ids.size, -1, dtype=np.int64)
-        last_truth[slot[head]] = mem["last"][head]
-
-        # 4. events
-        for j in range(n_old, self.f_ids.size):
-            events.append(
-                (
+    def _associate(
+        self, r: int, rows: IntArray, t_s: float, frows: IntArray, fx: FloatArray, fp: FloatArray
+    ) -> list[Event]:
+        """Link radar r's unlinked confirmed tracks ``rows`` to fused tracks or start new ones."""
+        trk = self.radars[r]
+        tr, fu = trk.tracks, self.fused
+        events: list[Event] = []
+        lx, lp = trk.combined(rows, 6)
+        lx, lp = predict_cv6(lx, lp, np.full(rows.size, t_s - (trk.t_s or t_s)), self.q_cv)
+        # fused tracks already fed by a track of this radar are not candidates
+        linked = tr.fused_id[tr.active & (tr.fused_id >= 0)]
+        taken = np.zeros(fu.capacity, dtype=bool)
+        taken[self._slots(linked)] = True
+        ti, fj, d2 = self._t2t_pairs(lx, lp, fx, fp)
+        ok = ~taken[frows[fj]]
+        ti, fj, d2 = ti[ok], fj[ok], d2[ok]
+        chosen = assign_pairs(ti, fj, d2 - self.gamma_fusion, rows.size, frows.size)
+        a, f = ti[chosen], frows[fj[chosen]]
+        if a.size:
+            if self._mode != 3:  # estimates: fold the radar track's estimate in now
+                fuse_into(
+                    fu.x[:, 0],
+                    fu.p[:, 0],
+                    self.f_t,
+                    f,
+                    lx[a],
+                    lp[a],
                     t_s,
-                    "track_confirmed",
-                    CP,
-                    f"{CP}/{self.f_ids[j]}",
-                    {
-                        "track_id": int(self.f_ids[j]),
-                        "truth_id": int(self.f_truth[j]),
-                        "n_radars": int(self.f_nrad[j]),
-                        "position_enu_m": [round(float(v), 1) for v in fx[j, :3]],
-                    },
+                    self.q_cv,
+                    np.full(a.size, self._mode, dtype=np.int64),
+                    np.inf,
                 )
-            )
-        for r, rw, i in joined:
-            j = int(np.searchsorted(self.f_ids, i))
-            events.append(
+            # detections: the radar track's next detections will feed the fused track
+            tr.fused_id[rows[a]] = fu.ids[f]
+            self.f_nrad[f] += 1
+            events.extend(
                 (
                     t_s,
                     "track_fused",
                     CP,
-                    f"{CP}/{i}",
+                    f"{CP}/{fid}",
                     {
-                        "track_id": i,
+                        "track_id": int(fid),
                         "radar": self.radar_ids[r],
-                        "radar_track_id": int(self.radars[r].tracks.ids[rw]),
-                        "n_radars": int(self.f_nrad[j]),
+                        "radar_track_id": int(rid),
+                        "n_radars": int(nrad),
                     },
                 )
+                for fid, rid, nrad in zip(fu.ids[f], tr.ids[rows[a]], self.f_nrad[f], strict=True)
             )
-        born = np.zeros(self.f_ids.size, dtype=bool)
-        born[n_old:] = True
-        self._fstats.note(t_s, self.f_ids, last_truth, born, self.first_detect_s)
+        new = np.ones(rows.size, dtype=bool)
+        new[a] = False
+        if new.any():
+            events.extend(self._start_fused(trk, rows[new], lx[new], lp[new], t_s))
         return events
 
-    def _keep(self, keep: BoolArray) -> None:
-        self.f_ids = self.f_ids[keep]
-        self.f_x = self.f_x[keep]
-        self.f_p = self.f_p[keep]
-        self.f_mu = self.f_mu[keep]
-        self.f_t = self.f_t[keep]
-        self.f_truth = self.f_truth[keep]
-        self.f_nrad = self.f_nrad[keep]
-        self.f_born_s = self.f_born_s[keep]
+    def _start_fused(
+        self, trk: RadarTracker, src: IntArray, lx: FloatArray, lp: FloatArray, t_s: float
+    ) -> list[Event]:
+        """Start fused tracks from radar tracks ``src`` (their estimates at t_s: lx, lp)."""
+        m = src.size
+        fu = self.fused
+        slots = fu.free_slots(m)
+        if fu.capacity > self.f_t.size:
+            pad = fu.capacity - self.f_t.size
+            self.f_t = np.concatenate([self.f_t, np.zeros(pad)])
+            self.f_nrad = np.concatenate([self.f_nrad, np.zeros(pad, dtype=np.int64)])
+        tr = trk.tracks
+        ids = np.arange(self._next_fused, self._next_fused + m, dtype=np.int64)
+        self._next_fused += m
+        if ids[-1] >= self._slot_of.size:
+            grow = max(2 * self._slot_of.size, int(ids[-1]) + 1) - self._slot_of.size
+            self._slot_of = np.concatenate([self._slot_of, np.full(grow, -1, dtype=np.int64)])
+        self._slot_of[ids] = slots
+        if self._mode == 3:  # start from the radar track's own filter state
+            fu.x[slots] = tr.x[src]
+            fu.p[slots] = tr.p[src]
+            fu.mu[slots] = tr.mu[src]
+            self.f_t[slots] = trk.t_s if trk.t_s is not None else t_s
+        else:
+            fu.x[slots, 0] = lx
+            fu.p[slots, 0] = lp
+            fu.mu[slots] = 1.0
+            self.f_t[slots] = t_s
+        fu.ids[slots] = ids
+        fu.active[slots] = True
+        fu.confirmed[slots] = True
+        fu.age[slots] = 1
+        fu.n_hits[slots] = tr.n_hits[src]
+        fu.misses[slots] = 0
+        fu.t_born_s[slots] = t_s
+        fu.truth_cand[slots] = tr.truth_cand[src]
+        fu.truth_votes[slots] = tr.truth_votes[src]
+        fu.last_truth[slots] = tr.last_truth[src]
+        fu.pending_truth[slots] = -1
+        fu.fused_id[slots] = -1
+        self.f_nrad[slots] = 1
+        tr.fused_id[src] = ids
+        self.fstats.note_confirmed(t_s, ids, tr.last_truth[src], np.full(m, t_s))
+        return [
+            (
+                t_s,
+                "track_confirmed",
+                CP,
+                f"{CP}/{fid}",
+                {
+                    "track_id": int(fid),
+                    "truth_id": int(truth),
+                    "radar": trk.name,
+                    "radar_track_id": int(rid),
+                    "position_enu_m": [round(float(v), 1) for v in xyz],
+                },
+            )
+            for fid, truth, rid, xyz in zip(
+                ids, tr.truth_cand[src], tr.ids[src], lx[:, :3], strict=True
+            )
+        ]
 
     def _t2t_pairs(
         self, x: FloatArray, p: FloatArray, fx: FloatArray, fp: FloatArray
@@ -418,15 +421,18 @@ class AirPicture:
 
     # ----------------------------------------------------------------- output
     def fused_tracks(self, t_s: float) -> FusedTracks:
-        """The fused air picture predicted to t_s."""
-        x, p = self._fused6(float(t_s))
+        """The fused air picture predicted to t_s, ordered by fused track id."""
+        fu = self.fused
+        rows = fu.rows()
+        rows = rows[np.argsort(fu.ids[rows], kind="stable")]
+        x, p = self._fused6(rows, float(t_s))
         return FusedTracks(
-            ids=self.f_ids.copy(),
+            ids=fu.ids[rows],
             x_enu=x,
             P=p,
-            truth_id=self.f_truth.copy(),
-            confirmed=np.ones(self.f_ids.size, dtype=bool),
-            n_radars=self.f_nrad.copy(),
+            truth_id=fu.truth_cand[rows],
+            confirmed=np.ones(rows.size, dtype=bool),
+            n_radars=self.f_nrad[rows],
             t_s=float(t_s),
         )
 
@@ -448,75 +454,10 @@ class AirPicture:
         )
 
     def metrics(self) -> dict[str, Any]:
-        """Purity, continuity and timeliness of each radar's tracks and of the fused picture."""
+        """Purity, continuity and timeliness of each radar's tracks and of the fused picture.
+
+        The fused picture's detection-to-confirmation time runs from an object's first
+        detection by any radar.
+        """
         per_radar = {trk.name: trk.stats.summary() for trk in self.radars}
-        return {"fused": self._fstats.summary(self.first_detect_s), "radars": per_radar}
-
-
-class _FusedStats:
-    """Continuity and timeliness of the fused picture, from the truth of its radar tracks."""
-
-    def __init__(self) -> None:
-        self.n_confirmed = 0
-        self.n_lost = 0
-        self.id_swaps = 0
-        self.breaks = 0
-        self.first_confirm_s = np.zeros(0)
-        self.last_track = np.zeros(0, dtype=np.int64)
-        self.prev_ids = np.zeros(0, dtype=np.int64)
-        self.prev_truth = np.zeros(0, dtype=np.int64)
-
-    def note(
-        self,
-        t_s: float,
-        ids: IntArray,
-        truth: IntArray,
-        born: BoolArray,
-        first_detect_s: FloatArray,
-    ) -> None:
-        """Record the picture after one fusion: ids (K,), current object of each (K,)."""
-        self.n_confirmed += int(np.count_nonzero(born))
-        self.n_lost += int(np.count_nonzero(~np.isin(self.prev_ids, ids)))
-        n = max(first_detect_s.size, int(truth.max()) + 1 if truth.size else 0)
-        if n > self.first_confirm_s.size:
-            pad = n - self.first_confirm_s.size
-            self.first_confirm_s = np.concatenate([self.first_confirm_s, np.full(pad, np.nan)])
-            self.last_track = np.concatenate([self.last_track, np.full(pad, -1, dtype=np.int64)])
-        # id swaps: a fused track whose current object changes
-        if self.prev_ids.size and ids.size:
-            pos = np.searchsorted(self.prev_ids, ids).clip(0, self.prev_ids.size - 1)
-            was = self.prev_ids[pos] == ids
-            prev = np.where(was, self.prev_truth[pos], -1)
-            self.id_swaps += int(np.count_nonzero((prev >= 0) & (truth >= 0) & (prev != truth)))
-        # breaks: an object whose fused track is no longer among those that hold it
-        keep = truth >= 0
-        if keep.any():
-            obj, tid = truth[keep], ids[keep]
-            big = np.int64(1) << 40
-            held = np.isin(obj * big + self.last_track[obj], obj * big + tid)
-            old = self.last_track[obj]
-            changed = ~held
-            self.breaks += int(np.unique(obj[changed & (old >= 0)]).size)
-            # the smallest id among the holders becomes the object's track
-            order = np.lexsort((tid, obj))
-            firsts = order[np.r_[True, obj[order][1:] != obj[order][:-1]]]
-            upd = firsts[changed[firsts] | (old[firsts] < 0)]
-            self.last_track[obj[upd]] = tid[upd]
-            first = np.unique(obj[np.isnan(self.first_confirm_s[obj])])
-            self.first_confirm_s[first] = t_s
-        self.prev_ids, self.prev_truth = ids.copy(), truth.copy()
-
-    def summary(self, first_detect_s: FloatArray) -> dict[str, Any]:
-        n = min(first_detect_s.size, self.first_confirm_s.size)
-        lat = self.first_confirm_s[:n] - first_detect_s[:n]
-        lat = lat[np.isfinite(lat)]
-        return {
-            "tracks_confirmed": self.n_confirmed,
-            "tracks_lost": self.n_lost,
-            "id_swaps": self.id_swaps,
-            "breaks": self.breaks,
-            "objects_detected": int(np.count_nonzero(np.isfinite(first_detect_s))),
-            "objects_tracked": int(np.count_nonzero(np.isfinite(self.first_confirm_s))),
-            "detection_to_confirmation_s_mean": float(lat.mean()) if lat.size else float("nan"),
-            "detection_to_confirmation_s_max": float(lat.max()) if lat.size else float("nan"),
-        }
+        return {"fused": self.fstats.summary(), "radars": per_radar}

@@ -176,6 +176,7 @@ class RadarTracker:
         self.t_s: float | None = None
         self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
         self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
+        self.last_unlinked = np.zeros(0, dtype=np.int64)  # fused ids of tracks it deleted
         self.motion = MotionModel(cfg)
         self.stats = _TrackStats()
 
@@ -252,6 +253,8 @@ class RadarTracker:
         rows = tr.rows()
         events: list[Event] = []
         self.last_updated = np.zeros(0, dtype=np.int64)
+        self.last_detections = np.zeros(0, dtype=np.int64)
+        self.last_unlinked = np.zeros(0, dtype=np.int64)
 
         if rows.size:
             if dt > 0.0:
@@ -297,6 +300,8 @@ class RadarTracker:
                 if lost.any():
                     events.extend(self._lost_events(t_s, rows[lost], missed[lost]))
                 tr.active[rows[dead]] = False
+                gone = tr.fused_id[rows[dead]]
+                self.last_unlinked = gone[gone >= 0]
                 tr.fused_id[rows[dead]] = -1
             used = np.zeros(z_enu.shape[0], dtype=bool)
             used[ma] = True
