@@ -42,7 +42,6 @@ from openiads.catalog.model import (
     _Entry,
 )
 from openiads.errors import InputError
-from openiads.units import parse_quantity
 
 #: Top-level keys of a data file and the entry kind each holds.
 SECTIONS: dict[str, str] = {
@@ -222,6 +221,8 @@ def parse_figure(raw: Any, field: str, ctx: _Ctx, line: int, label: str) -> Figu
 
 
 def _parse_figure(raw: Any, field: str, ctx: _Ctx, line: int, label: str) -> Figure:
+    from openiads.units import parse_quantity  # pint is slow to import; only needed here
+
     where = f"{label}.{field}"
     if not isinstance(raw, dict):
         raise ctx.error(
