@@ -454,3 +454,23 @@ def test_identically_stated_figures_share_one_draw(cat: Catalog) -> None:
     # different statements draw independently
     assert draws["target.F-35A.rcs.X.beam"] != draws["target.F-35A.rcs.L.beam"]
     assert draws["missile.9M331.pk.fighter"] != draws["missile.57E6.pk.fighter"]
+
+
+_PATHS = [p for p, _ in load_catalog().figures()]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    picks=st.lists(st.sampled_from(_PATHS), min_size=1, max_size=5, unique=True),
+    value=st.floats(min_value=-1e7, max_value=1e7, allow_nan=False),
+)
+def test_with_overrides_round_trips_any_path(picks: list[str], value: float) -> None:
+    cat = load_catalog()
+    new = cat.with_overrides(dict.fromkeys(picks, value))
+    for path, fig in cat.figures():
+        got = new.get(path)
+        if path in picks:
+            assert got.nominal == got.low == got.high == value
+            assert got.sources == fig.sources
+        else:
+            assert got == fig
