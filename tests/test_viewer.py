@@ -245,6 +245,7 @@ def test_coverage_that_is_not_a_feature_collection_is_an_input_error(small):
         build_replay_data(small, coverage={"type": "Feature"})
 
 
+@pytest.mark.slow
 def test_cli_replay_with_coverage(small, tmp_path):
     run = write_run(small, tmp_path / "run")
     contours = tmp_path / "c.geojson"

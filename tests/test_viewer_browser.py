@@ -267,6 +267,7 @@ def _engine_run(tmp_path: Path, scenario: Path, name: str) -> tuple[Path, Path]:
     return run, html
 
 
+@pytest.mark.slow
 def test_hormuz_run_replays_the_shoot_down(browser_context, tmp_path):
     """The bundled 20 June 2019 vignette: the drone is shown killed at the kill event."""
     from openiads.outcome import read_run
