@@ -317,3 +317,35 @@ def test_exports_of_an_engine_run(tmp_path):
     assert len(list(root.iter("{http://www.google.com/kml/ext/2.2}Track"))) == len(moving)
     text = write_acmi(real, tmp_path / "r.acmi").read_text()
     assert text.startswith("FileType=text/acmi/tacview\nFileVersion=2.2\n")
+
+
+def _empty_outcome() -> Outcome:
+    import pyarrow as pa
+
+    from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA
+
+    return Outcome(
+        events=EVENT_SCHEMA.empty_table(),
+        trajectories=TRAJECTORY_SCHEMA.empty_table(),
+        objects=pa.Table.from_pylist([], schema=OBJECT_SCHEMA),
+        manifest={"scenario_name": "nothing happens", "epoch": "2020-01-08T02:00:00Z"},
+    )
+
+
+def test_an_empty_run_still_exports(tmp_path):
+    """A run with no objects and no events gives valid, empty files rather than an error."""
+    import geojson
+    from czml3 import Document
+
+    empty = _empty_outcome()
+    assert len(Document.load(write_czml(empty, tmp_path / "e.czml")).packets) == 1
+    ET.parse(write_kml(empty, tmp_path / "e.kml"))
+    fc = geojson.loads(write_geojson(empty, tmp_path / "e.geojson").read_text())
+    assert fc.is_valid
+    assert fc["features"] == []
+    lines = write_acmi(empty, tmp_path / "e.acmi").read_text().splitlines()
+    assert lines[:3] == [
+        "FileType=text/acmi/tacview",
+        "FileVersion=2.2",
+        "0,ReferenceTime=2020-01-08T02:00:00Z",
+    ]

@@ -333,3 +333,25 @@ def test_benchmark_raid_of_a_thousand_threats(browser_context, tmp_path):
         assert page.console == []
     finally:
         page.close()
+
+
+def test_an_empty_run_opens_cleanly(browser_context, tmp_path):
+    """No objects, no events, no duration: the page still opens and plays without errors."""
+    import pyarrow as pa
+
+    from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
+
+    empty = Outcome(
+        events=EVENT_SCHEMA.empty_table(),
+        trajectories=TRAJECTORY_SCHEMA.empty_table(),
+        objects=pa.Table.from_pylist([], schema=OBJECT_SCHEMA),
+        manifest={"scenario_name": "nothing happens"},
+    )
+    page = Page(browser_context, write_report(empty, tmp_path / "empty.html"))
+    try:
+        page.page.click("#play")
+        page.page.wait_for_timeout(300)
+        assert page.js("replay.counts().land") >= 1
+        assert page.console == []
+    finally:
+        page.close()
