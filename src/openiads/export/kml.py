@@ -50,6 +50,18 @@ def build_kml(outcome: Outcome, max_points_per_object: int = 2000) -> simplekml.
     events = kml.newfolder(name="Events")
     tracks = group_trajectories(outcome.trajectories)
     rows = object_rows(outcome)
+    styles: dict[tuple[str, int], simplekml.Style] = {}
+
+    def track_style(colour: str, width: int) -> simplekml.Style:
+        # one shared style per colour and width, not one per placemark
+        if (colour, width) not in styles:
+            style = simplekml.Style()
+            style.linestyle.color = colour
+            style.linestyle.width = width
+            style.iconstyle.color = colour
+            styles[(colour, width)] = style
+        return styles[(colour, width)]
+
     for r in rows:
         oid = str(r["id"])
         colour = _SIDE_KML.get(str(r["side"]), "ffc8c8c8")
@@ -59,24 +71,23 @@ def build_kml(outcome: Outcome, max_points_per_object: int = 2000) -> simplekml.
         track = tracks.get(oid)
         if track is None or len(track.t_s) == 0:
             continue
-        folder = interceptors if r["category"] == "interceptor" else air
+        interceptor = r["category"] == "interceptor"
+        folder = interceptors if interceptor else air
         idx = downsample_indices(track.t_s, max_points_per_object)
         trk = folder.newgxtrack(name=oid, description=f"{r['type']} ({r['side']}, {r['cls']})")
         trk.altitudemode = simplekml.AltitudeMode.absolute
-        trk.newwhen([iso(epoch, float(t)) for t in track.t_s[idx]])
+        trk.newwhen([_when(epoch, float(t)) for t in track.t_s[idx]])
         trk.newgxcoord(
             [
-                (float(lon), float(lat), float(alt))
+                (round(float(lon), 6), round(float(lat), 6), round(float(alt), 1))
                 for lon, lat, alt in zip(
                     track.lon_deg[idx], track.lat_deg[idx], track.alt_m[idx], strict=True
                 )
             ]
         )
-        trk.timespan.begin = iso(epoch, float(track.t_s[0]))
-        trk.timespan.end = iso(epoch, float(track.t_s[-1]))
-        trk.style.linestyle.color = colour
-        trk.style.linestyle.width = 1 if r["category"] == "interceptor" else 2
-        trk.style.iconstyle.color = colour
+        trk.timespan.begin = _when(epoch, float(track.t_s[0]))
+        trk.timespan.end = _when(epoch, float(track.t_s[-1]))
+        trk.style = track_style("ffe6c81e" if interceptor else colour, 1 if interceptor else 2)
     for area in areas_of(outcome.manifest):
         if area["ring"]:
             pol = areas.newpolygon(
@@ -104,8 +115,13 @@ def build_kml(outcome: Outcome, max_points_per_object: int = 2000) -> simplekml.
             name=f"{ev['kind']} {obj}", coords=[(lon, lat, alt)], description=str(ev["actor"])
         )
         pnt.altitudemode = simplekml.AltitudeMode.absolute
-        pnt.timestamp.when = iso(epoch, float(ev["t"]))
+        pnt.timestamp.when = _when(epoch, float(ev["t"]))
     return kml
+
+
+def _when(epoch: Any, t_s: float) -> str:
+    """ISO 8601 UTC, milliseconds only when there are some."""
+    return iso(epoch, t_s).replace(".000Z", "Z")
 
 
 def _site(folder: Any, r: dict[str, Any], colour: str) -> None:
@@ -127,7 +143,9 @@ def _site(folder: Any, r: dict[str, Any], colour: str) -> None:
         lat, lon = circle_latlon(r["lat_deg"], r["lon_deg"], radius)
         pol = folder.newpolygon(
             name=f"{r['id']} {label} ring ({radius / 1000:.0f} km)",
-            outerboundaryis=[(float(a), float(b)) for a, b in zip(lon, lat, strict=True)],
+            outerboundaryis=[
+                (round(float(a), 6), round(float(b), 6)) for a, b in zip(lon, lat, strict=True)
+            ],
         )
         pol.style.polystyle.fill = 0
         pol.style.linestyle.color = line_colour
@@ -137,5 +155,5 @@ def _site(folder: Any, r: dict[str, Any], colour: str) -> None:
 def write_kml(outcome: Outcome, path: str | Path, max_points_per_object: int = 2000) -> Path:
     """Write the run as KML to ``path``; returns the path."""
     out = Path(path)
-    out.write_text(build_kml(outcome, max_points_per_object).kml(), encoding="utf-8")
+    out.write_text(build_kml(outcome, max_points_per_object).kml(format=False), encoding="utf-8")
     return out
