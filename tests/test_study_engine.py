@@ -29,8 +29,8 @@ CLOSED_FORM = """\
 schema_version: 1
 name: closed-form check (physics.md 6)
 epoch: 2020-01-01T00:00:00Z
-duration: 8 min
-tick: 1 s
+duration: 6 min
+tick: 2 s
 seed: 3
 sites:
   - id: sam
@@ -46,7 +46,7 @@ air:
     type: RQ-4A
     side: hostile
     route:
-      - {lat: 26.35, lon: 56.0, alt: FL450, speed: 310 kt}
+      - {lat: 26.5, lon: 56.0, alt: FL450, speed: 310 kt}
       - {lat: 27.0, lon: 56.0}
 """
 
