@@ -178,6 +178,7 @@ def test_replay_page_is_the_html_replay(client, store):
         "/studies/{sid}/replay/99",
         "/studies/ffffffffffff/replay/0",
         "/api/studies/ffffffffffff/replications",
+        "/api/studies/{sid}/replications?point=3",
         "/nosuchpage",
     ],
 )
@@ -216,7 +217,6 @@ def test_openapi_schema_is_published(client):
     assert "/api/studies/{study_id}/replications" in paths
 
 
-@pytest.mark.slow
 def test_api_fuzzed_against_its_schema(app):
     """schemathesis over every operation of the published schema: generated path and query
     values (ids, traversal-like text, out-of-range numbers) never give a 5xx, and every

@@ -240,7 +240,9 @@ def create_app(store_path: str | Path, replayer: Replayer | None = None) -> Fast
     ) -> list[dict[str, Any]]:
         """Replications with their study-wide statistics, sorted (e.g. ``sort=leaks&order=desc``
         for the worst first)."""
-        study(study_id)
+        rec = study(study_id)
+        if point is not None and point not in {p["point"] for p in rec["sweep_points"]}:
+            raise HTTPException(404, f"study {study_id} has no sweep point {point}")
         rows = sorted_rows(replication_rows(study_id, point), sort, order == "desc")
         return rows[offset : offset + limit]
 
