@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -10,6 +11,8 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openiads.export.common import downsample_indices, group_trajectories
 from openiads.outcome import write_run
@@ -273,3 +276,34 @@ def test_command_modules_import_nothing_heavy():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == ""
+
+
+# ---------------------------------------------------------------- properties
+@given(
+    n=st.integers(min_value=1, max_value=3000),
+    max_points=st.integers(min_value=2, max_value=500),
+    keep=st.lists(st.floats(min_value=-10.0, max_value=4000.0), max_size=20),
+)
+def test_downsample_properties(n, max_points, keep):
+    t = np.arange(n, dtype=float) * 1.5
+    idx = downsample_indices(t, max_points, np.asarray(keep))
+    assert idx[0] == 0
+    assert idx[-1] == n - 1
+    assert np.all(np.diff(idx) > 0)
+    assert len(idx) <= (n if n <= max_points else max_points + 1) + len(keep)
+
+
+LONLAT = st.tuples(
+    st.floats(min_value=-180.0, max_value=180.0), st.floats(min_value=-80.0, max_value=80.0)
+)
+
+
+@given(st.lists(LONLAT, min_size=3, max_size=50))
+def test_unwrap_moves_points_only_by_whole_turns(points):
+    out = unwrap_ring(points)
+    for (lon0, lat0), (lon1, lat1) in zip(points, out, strict=False):
+        assert lat1 == lat0
+        turns = (lon1 - lon0) / 360.0
+        assert turns == pytest.approx(round(turns), abs=1e-9)
+    body = out[: len(points)]  # a pole closure may follow
+    assert all(abs(b[0] - a[0]) <= 180.0 for a, b in itertools.pairwise(body))
