@@ -307,3 +307,21 @@ def test_unwrap_moves_points_only_by_whole_turns(points):
         assert turns == pytest.approx(round(turns), abs=1e-9)
     body = out[: len(points)]  # a pole closure may follow
     assert all(abs(b[0] - a[0]) <= 180.0 for a, b in itertools.pairwise(body))
+
+
+def test_interceptors_left_follow_launches_and_reloads():
+    from openiads.viewer.report import _magazines
+
+    events = [
+        {"t": 10.0, "kind": "launch", "actor": "fu", "details": {"left": 3}},
+        {"t": 20.0, "kind": "launch", "actor": "fu", "details": {"left": 2}},
+        {"t": 90.0, "kind": "reload", "actor": "fu", "details": {"ready": 4}},
+    ]
+    mags = _magazines(events)
+    assert mags["label"] == "interceptors left"
+    assert mags["series"]["fu"] == [[0.0, 4.0], [10.0, 3.0], [20.0, 2.0], [90.0, 4.0]]
+    no_left = [{"t": 5.0, "kind": "launch", "actor": "fu", "details": {}}] * 2
+    assert _magazines(no_left) == {
+        "label": "interceptors launched",
+        "series": {"fu": [[0.0, 0.0], [5.0, 1.0], [5.0, 2.0]]},
+    }

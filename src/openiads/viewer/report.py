@@ -105,6 +105,12 @@ def _magazines(events: list[dict[str, Any]]) -> dict[str, Any]:
     launched: dict[str, list[list[float]]] = {}
     has_left = True
     for ev in events:
+        if ev["kind"] == "reload":  # a reload only moves the "left" curve, when it says so
+            ready = ev["details"].get("ready", ev["details"].get("left"))
+            unit = str(ev["details"].get("fire_unit") or ev["actor"])
+            if isinstance(ready, int) and unit in left:
+                left[unit].append([round(float(ev["t"]), 1), float(ready)])
+            continue
         if ev["kind"] != "launch":
             continue
         details = ev["details"]
