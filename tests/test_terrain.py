@@ -396,3 +396,15 @@ def test_sweep_properties(
     # Refraction helps: 4/3 earth needs no more height than the true earth (k = 1).
     true_earth = min_visible_height_grid(heights, row, col, mast_m, 30.0, 30.0, k=1.0)
     assert np.all(base <= true_earth + 1e-6)
+
+
+def test_unknown_positions_and_holes_are_refused_or_not_visible() -> None:
+    dem = Dem(np.zeros((10, 10)), west_m=0.0, north_m=1000.0, cell_m=100.0)
+    targets = np.array([[np.nan, 0.0, 0.0], [700.0, 500.0, 5.0], [0.0, 0.0, np.inf]])
+    assert los_visible_grid(dem, [500.0, 500.0, 10.0], targets).tolist() == [False, True, False]
+    with pytest.raises(ValueError, match="finite"):
+        los_visible_grid(dem, [np.nan, 500.0, 10.0], targets)
+    holes = np.zeros((10, 10))
+    holes[3, 3] = np.nan
+    with pytest.raises(ValueError, match="without data"):
+        Dem(holes, west_m=0.0, north_m=1000.0, cell_m=100.0)

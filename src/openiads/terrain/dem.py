@@ -67,6 +67,8 @@ class Dem:
         h = np.array(self.heights_m, dtype=np.float64, copy=True)
         if h.ndim != 2 or h.shape[0] < 2 or h.shape[1] < 2:
             raise ValueError(f"heights_m must be a 2-D grid of at least 2x2, got {h.shape}")
+        if not np.all(np.isfinite(h)):
+            raise ValueError("heights_m has cells without data; fill them (load_dem's nodata)")
         h.setflags(write=False)
         object.__setattr__(self, "heights_m", h)
         if not self.crs:

@@ -58,6 +58,9 @@ def _los_kernel(
         dx = tx[t] - ox
         dy = ty[t] - oy
         dist = math.sqrt(dx * dx + dy * dy)
+        if not (math.isfinite(dist) and math.isfinite(tz[t])):
+            out[t] = False  # an unknown position is not in line of sight
+            continue
         n = math.ceil(dist / step_m)
         visible = True
         for s in range(1, n):
@@ -100,8 +103,13 @@ def los_visible_grid(
     k: float = K_STANDARD,
     earth_radius_m: float = EARTH_RADIUS_M,
 ) -> np.ndarray:
-    """Line of sight in grid coordinates: points are (east, north, height MSL) on ``dem``'s grid."""
+    """Line of sight in grid coordinates: points are (east, north, height MSL) on ``dem``'s grid.
+
+    A target with a non-finite coordinate is reported not visible.
+    """
     obs = np.asarray(observer_xyz_m, dtype=np.float64).reshape(3)
+    if not np.all(np.isfinite(obs)):
+        raise ValueError(f"observer position must be finite, got {obs}")
     tgt = np.asarray(targets_xyz_m, dtype=np.float64).reshape(-1, 3)
     curv = 0.0 if math.isinf(k) else 1.0 / (2.0 * k * earth_radius_m)
     out = np.empty(tgt.shape[0], dtype=np.bool_)
