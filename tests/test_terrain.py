@@ -215,6 +215,7 @@ def test_geotiff_plane_resampled_to_local_grid(tmp_path: Path) -> None:
     np.testing.assert_allclose(dem.height_at(east, north), expected, atol=0.05)
     assert float(dem.height_at(0.0, 0.0)) == pytest.approx(500.0, abs=0.05)
     assert np.isnan(dem.height_at(1e6, 0.0))
+    assert float(dem.height_at(1e6, 0.0, outside_m=0.0)) == 0.0
 
 
 def test_srtm_hgt_tile(tmp_path: Path) -> None:

@@ -119,8 +119,18 @@ class Dem:
             )
         return r, c
 
-    def height_at(self, east_m: np.ndarray | float, north_m: np.ndarray | float) -> np.ndarray:
-        """Terrain height (m MSL) at points, bilinear between cell centres; NaN off the grid."""
+    def height_at(
+        self,
+        east_m: np.ndarray | float,
+        north_m: np.ndarray | float,
+        *,
+        outside_m: float = np.nan,
+    ) -> np.ndarray:
+        """Terrain height (m MSL) at points, bilinear between cell centres.
+
+        Off the grid the result is ``outside_m``: NaN by default (unknown); 0.0 treats the
+        world beyond the DEM as sea level, as the line-of-sight test does.
+        """
         e = np.asarray(east_m, dtype=np.float64)
         n = np.asarray(north_m, dtype=np.float64)
         e, n = np.broadcast_arrays(e, n)
@@ -137,7 +147,7 @@ class Dem:
         top = h[r0, c0] * (1.0 - fc) + h[r0, c0 + 1] * fc
         bottom = h[r0 + 1, c0] * (1.0 - fc) + h[r0 + 1, c0 + 1] * fc
         out = top * (1.0 - fr) + bottom * fr
-        return np.where(inside, out, np.nan)
+        return np.where(inside, out, outside_m)
 
     def to_geodetic(self, east_m: np.ndarray, north_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Grid coordinates to (lat_deg, lon_deg), WGS-84."""
