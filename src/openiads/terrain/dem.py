@@ -375,8 +375,8 @@ def _apply_nodata_policy(heights: np.ndarray, policy: str, source: str) -> np.nd
     if policy == "error" or n_holes == heights.size:
         raise InputError(
             f"{n_holes} of {heights.size} grid cells ({100 * n_holes / heights.size:.2f} %) "
-            "have no data; choose how to treat them with nodata 'fill' (nearest height) or "
-            "'sea-level' (0 m)",
+            "have no data; choose a nodata policy: 'fill' (nearest height) or 'sea-level' "
+            "(0 m), e.g. --nodata fill",
             file=source,
         )
     out = heights.copy()
