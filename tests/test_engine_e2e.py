@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -79,9 +80,10 @@ def test_s400_gulf_mixed_raid(tmp_path: Path) -> None:
     f16 = [o for k, o in objs.items() if k.startswith("f16")]
     f35 = [o for k, o in objs.items() if k.startswith("f35")]
     tlam = [o for k, o in objs.items() if k.startswith("tlam")]
-    # Conventional fighters are seen far earlier than stealth fighters...
-    r16 = max(o["first_detection_range_m"] for o in f16)
-    r35 = max((o["first_detection_range_m"] or 0.0) for o in f35)
+    # Conventional fighters are seen far earlier than stealth fighters (medians: a single
+    # look at Pd ~ Pfa can light up one object early, as a real radar's would)...
+    r16 = float(np.median([o["first_detection_range_m"] for o in f16]))
+    r35 = float(np.median([o["first_detection_range_m"] or 0.0 for o in f35]))
     assert r16 > 1.5 * r35
     # ... and sea-skimming cruise missiles only inside the radar horizon (~40-60 km).
     rt = [o["first_detection_range_m"] for o in tlam if o["first_detection_range_m"]]

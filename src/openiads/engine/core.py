@@ -38,7 +38,7 @@ Event = tuple[float, str, str, str, dict[str, Any]]
 class _Interceptors:
     """Interceptors launched or scheduled so far, as growable parallel arrays."""
 
-    _INT = ("fu", "missile", "target", "track", "engagement", "state")  # state 0/1/2
+    _INT = ("fu", "missile", "target", "track", "engagement", "state", "left")
     _FLOAT = ("launch_t", "arrive_t", "aim_t")
     _VEC = ("launch_enu", "aim_enu")
 
@@ -57,6 +57,7 @@ class _Interceptors:
         self.track: np.ndarray
         self.engagement: np.ndarray
         self.state: np.ndarray  # 0 scheduled, 1 flying, 2 done
+        self.left: np.ndarray  # ready rounds left at the fire unit after this one
         self.launch_t: np.ndarray
         self.arrive_t: np.ndarray
         self.aim_t: np.ndarray  # time of the last guidance update
@@ -478,6 +479,7 @@ class _Simulation:
                 track=track_id,
                 engagement=self.n_engagements,
                 state=0,
+                left=int(self.ready[f].sum()),
                 launch_t=t + delays[j],
                 arrive_t=t + delays[j] + tf[j],
                 aim_t=t,
@@ -505,6 +507,7 @@ class _Simulation:
                     self.w.air.ids[ic.target[i]],
                     {
                         "interceptor": f"I{i + 1}",
+                        "left": int(ic.left[i]),
                         "missile": self.w.missiles.names[ic.missile[i]],
                         "track": int(ic.track[i]),
                         "tof_s": float(ic.arrive_t[i] - ic.launch_t[i]),
@@ -626,7 +629,17 @@ class _Simulation:
             self.reload_at[f, m] = np.inf
             self.magazine_empty_reported[f] = False
             self.events.append(
-                (t, "reload", fu.ids[f], "", {"missile": self.w.missiles.names[m], "rounds": n})
+                (
+                    t,
+                    "reload",
+                    fu.ids[f],
+                    "",
+                    {
+                        "missile": self.w.missiles.names[m],
+                        "rounds": n,
+                        "left": int(self.ready[f].sum()),
+                    },
+                )
             )
 
     # ---- trajectories --------------------------------------------------------------------------
