@@ -88,20 +88,23 @@ def test_compiled_update_matches_numpy_algebra() -> None:
     np.testing.assert_allclose(logdet, np.log(det_ref), rtol=1e-9, atol=1e-12)
 
 
-def test_compiled_imm_mixing_matches_numpy_algebra() -> None:
+@pytest.mark.parametrize(("maneuver", "n_state"), [("cv", 6), ("ca", 9)])
+def test_compiled_imm_mixing_matches_numpy_algebra(maneuver: str, n_state: int) -> None:
     """Blom & Bar-Shalom mixing: c_j = sum_i pi_ij mu_i; x0j = sum_i mu_i|j x_i; P0j likewise."""
     rng = np.random.default_rng(12)
-    mm = MotionModel(TrackerConfig(model="imm"))
+    assert MotionModel(TrackerConfig(model="imm", imm_maneuver_model=maneuver)).n_state == n_state
+    mm = MotionModel(TrackerConfig(model="imm", imm_maneuver_model=maneuver))
+    n = mm.n_state
     f_idx, f_val, q, pi = mm.matrices(2.0)
-    fs = np.zeros((2, 9, 9))
+    fs = np.zeros((2, n, n))
     for m in range(2):
-        for i in range(9):
+        for i in range(n):
             for t in range(3):
                 fs[m, i, f_idx[m, i, t]] += f_val[m, i, t]
     k = 25
-    a = rng.normal(size=(k, 2, 9, 9))
-    p = a @ np.swapaxes(a, -1, -2) + np.eye(9)
-    x = rng.normal(size=(k, 2, 9))
+    a = rng.normal(size=(k, 2, n, n))
+    p = a @ np.swapaxes(a, -1, -2) + np.eye(n)
+    x = rng.normal(size=(k, 2, n))
     mu = rng.dirichlet([1.0, 1.0], size=k)
     c = mu @ pi
     w = mu[:, :, None] * pi[None] / c[:, None, :]

@@ -67,7 +67,7 @@ def test_two_radars_one_target_make_one_fused_track(fusion: str) -> None:
 def test_measurement_fusion_beats_either_radar() -> None:
     """Fusing both radars' detections gives a smaller position error than one radar alone."""
     err_fused, err_radar = [], []
-    for seed in range(10):
+    for seed in range(30):
         pic, _, pictures, truth = _fly(TrackerConfig(), 80, seed=seed)
         err_fused.append(np.linalg.norm(pictures[-1].x_enu[0, :3] - truth[0]))
         for r in range(2):
@@ -166,7 +166,7 @@ def test_every_parameter_is_documented_with_its_unit() -> None:
         assert info.description, name
     schema = TrackerConfig.model_json_schema()
     assert schema["properties"]["gate_probability"]["exclusiveMaximum"] == 1.0
-    assert TrackerConfig().model == "imm"
+    assert TrackerConfig().model == "cv"
 
 
 def test_radar_ids_and_positions_must_agree() -> None:

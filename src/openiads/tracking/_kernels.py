@@ -231,69 +231,6 @@ def update_position(
 
 
 @njit(cache=True)
-def gate_pairs(
-    pos: FloatArray,
-    ppos: FloatArray,
-    radius: FloatArray,
-    z: FloatArray,
-    r: FloatArray,
-    order: NDArray[np.int64],
-    lo: NDArray[np.int64],
-    hi: NDArray[np.int64],
-    gamma: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
-    """Track/detection pairs inside the chi-square gate.
-
-    Detections are sorted along one axis (``order``); track k only looks at the sorted
-    detections ``order[lo[k]:hi[k]]`` (those within ``radius[k]`` on that axis), keeps those
-    within ``radius[k]`` in 3-D, then those with squared Mahalanobis distance
-    nu^T (P_k + R_j)^-1 nu < gamma. Returns track index, detection index and distance^2.
-    """
-    n_tracks = pos.shape[0]
-    cap = 0
-    for k in range(n_tracks):
-        cap += hi[k] - lo[k]
-    ti = np.empty(cap, dtype=np.int64)
-    mj = np.empty(cap, dtype=np.int64)
-    d2 = np.empty(cap)
-    n = 0
-    for k in range(n_tracks):
-        rk2 = radius[k] * radius[k]
-        for s in range(lo[k], hi[k]):
-            j = order[s]
-            e0 = z[j, 0] - pos[k, 0]
-            e1 = z[j, 1] - pos[k, 1]
-            e2 = z[j, 2] - pos[k, 2]
-            if e0 * e0 + e1 * e1 + e2 * e2 > rk2:
-                continue
-            a = ppos[k, 0, 0] + r[j, 0, 0]
-            b = ppos[k, 0, 1] + r[j, 0, 1]
-            c = ppos[k, 0, 2] + r[j, 0, 2]
-            d = ppos[k, 1, 1] + r[j, 1, 1]
-            e = ppos[k, 1, 2] + r[j, 1, 2]
-            f = ppos[k, 2, 2] + r[j, 2, 2]
-            c00 = d * f - e * e
-            c01 = c * e - b * f
-            c02 = b * e - c * d
-            c11 = a * f - c * c
-            c12 = b * c - a * e
-            c22 = a * d - b * b
-            det = a * c00 + b * c01 + c * c02
-            q = (
-                c00 * e0 * e0
-                + c11 * e1 * e1
-                + c22 * e2 * e2
-                + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
-            ) / det
-            if q < gamma:
-                ti[n] = k
-                mj[n] = j
-                d2[n] = q
-                n += 1
-    return ti[:n], mj[:n], d2[:n]
-
-
-@njit(cache=True)
 def _inv_spd(a: FloatArray, out: FloatArray, low: FloatArray) -> float:  # pragma: no cover
     """Inverse of a symmetric positive-definite matrix by Cholesky; returns log det (or NaN)."""
     n = a.shape[0]
@@ -479,4 +416,352 @@ def fuse_into(
                 s += pn[a, b] * v[b]
                 fp[f, a, b] = pn[a, b]
             fx[f, a] = s
+    return outside
+
+
+@njit(cache=True)
+def _upper_bound(a: FloatArray, v: float) -> int:  # pragma: no cover - compiled
+    """First index i with a[i] > v in sorted a."""
+    lo, hi = 0, a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def _lower_bound(a: FloatArray, v: float) -> int:  # pragma: no cover - compiled
+    """First index i with a[i] >= v in sorted a."""
+    lo, hi = 0, a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def gate_tracks(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    rows: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    gamma: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
+    """Pairs (index into rows, detection) inside the chi-square gate, with their distance.
+
+    x (C,M,n), p (C,M,n,n), mu (C,M) the track store, rows the live slots, z (D,3),
+    r (D,3,3). With one model the distance is the squared Mahalanobis distance
+    g = nu^T (P_pos + R)^-1 nu. With several (IMM) it is its mixture generalisation
+
+        g = -2 ln( sum_m mu_m N(nu_m; 0, S_m) ) - 3 ln(2 pi) - ln det S_c,
+
+    S_c the moment-matched innovation covariance: g = d^2 for a single model, and a
+    detection that only a wide, improbable model explains pays for that model's
+    improbability and volume. A pair is a candidate when g < gamma.
+    Pre-gate: detections sorted along the axis where they spread most; each track looks
+    only at those within a sphere bounding all its models' gates on that axis.
+    """
+    n_tracks = rows.shape[0]
+    n_det = z.shape[0]
+    n_models = x.shape[1]
+    if n_tracks == 0 or n_det == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    max_tr_r = 0.0
+    for j in range(n_det):
+        t = r[j, 0, 0] + r[j, 1, 1] + r[j, 2, 2]
+        if t > max_tr_r:
+            max_tr_r = t
+    axis = 0
+    best = -1.0
+    for a in range(3):
+        lo = z[0, a]
+        hi = z[0, a]
+        for j in range(n_det):
+            if z[j, a] < lo:
+                lo = z[j, a]
+            if z[j, a] > hi:
+                hi = z[j, a]
+        if hi - lo > best:
+            best = hi - lo
+            axis = a
+    order = np.argsort(z[:, axis])
+    zs = np.empty(n_det)
+    for s in range(n_det):
+        zs[s] = z[order[s], axis]
+    xc, pc = combine_rows(x, p, mu, rows, 3)
+    # sphere radius: a detection with g < gamma has d_m^2 < gamma + slack for some model
+    g_sphere = gamma if n_models == 1 else 2.0 * gamma + 10.0
+    lo_idx = np.empty(n_tracks, dtype=np.int64)
+    hi_idx = np.empty(n_tracks, dtype=np.int64)
+    radius = np.empty(n_tracks)
+    cap = 0
+    for kk in range(n_tracks):
+        k = rows[kk]
+        rad = 0.0
+        for m in range(n_models):
+            tp = p[k, m, 0, 0] + p[k, m, 1, 1] + p[k, m, 2, 2]
+            rr = math.sqrt(g_sphere * (tp + max_tr_r))
+            dm = 0.0
+            for a in range(3):
+                d = x[k, m, a] - xc[kk, a]
+                dm += d * d
+            rr += math.sqrt(dm)
+            if rr > rad:
+                rad = rr
+        radius[kk] = rad
+        c = xc[kk, axis]
+        lo_idx[kk] = _lower_bound(zs, c - rad)
+        hi_idx[kk] = _upper_bound(zs, c + rad)
+        cap += hi_idx[kk] - lo_idx[kk]
+    ti = np.empty(cap, dtype=np.int64)
+    mj = np.empty(cap, dtype=np.int64)
+    d2 = np.empty(cap)
+    lse = np.empty(n_models)
+    n = 0
+    for kk in range(n_tracks):
+        k = rows[kk]
+        rk2 = radius[kk] * radius[kk]
+        for s in range(lo_idx[kk], hi_idx[kk]):
+            j = order[s]
+            e0 = z[j, 0] - xc[kk, 0]
+            e1 = z[j, 1] - xc[kk, 1]
+            e2 = z[j, 2] - xc[kk, 2]
+            if e0 * e0 + e1 * e1 + e2 * e2 > rk2:
+                continue
+            for m in range(n_models + (1 if n_models > 1 else 0)):
+                if m < n_models:
+                    e0 = z[j, 0] - x[k, m, 0]
+                    e1 = z[j, 1] - x[k, m, 1]
+                    e2 = z[j, 2] - x[k, m, 2]
+                    a = p[k, m, 0, 0] + r[j, 0, 0]
+                    b = p[k, m, 0, 1] + r[j, 0, 1]
+                    c = p[k, m, 0, 2] + r[j, 0, 2]
+                    d = p[k, m, 1, 1] + r[j, 1, 1]
+                    e = p[k, m, 1, 2] + r[j, 1, 2]
+                    f = p[k, m, 2, 2] + r[j, 2, 2]
+                else:  # moment-matched innovation covariance (only its determinant)
+                    a = pc[kk, 0, 0] + r[j, 0, 0]
+                    b = pc[kk, 0, 1] + r[j, 0, 1]
+                    c = pc[kk, 0, 2] + r[j, 0, 2]
+                    d = pc[kk, 1, 1] + r[j, 1, 1]
+                    e = pc[kk, 1, 2] + r[j, 1, 2]
+                    f = pc[kk, 2, 2] + r[j, 2, 2]
+                c00 = d * f - e * e
+                c01 = c * e - b * f
+                c02 = b * e - c * d
+                c11 = a * f - c * c
+                c12 = b * c - a * e
+                c22 = a * d - b * b
+                det = a * c00 + b * c01 + c * c02
+                if m == n_models:
+                    logdet_c = math.log(det)
+                    break
+                q = (
+                    c00 * e0 * e0
+                    + c11 * e1 * e1
+                    + c22 * e2 * e2
+                    + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
+                ) / det
+                if n_models == 1:
+                    lse[0] = q
+                else:
+                    w = mu[k, m]
+                    lse[m] = (-0.5 * q - 0.5 * math.log(det) + math.log(w)) if w > 0.0 else -np.inf
+            if n_models == 1:
+                g = lse[0]
+            else:
+                mx = lse.max()
+                tot = 0.0
+                for m in range(n_models):
+                    tot += math.exp(lse[m] - mx)
+                g = -2.0 * (mx + math.log(tot)) - logdet_c
+            if g < gamma:
+                ti[n] = kk
+                mj[n] = j
+                d2[n] = g
+                n += 1
+    return ti[:n], mj[:n], d2[:n]
+
+
+@njit(cache=True)
+def rae_to_enu_fast(
+    z: FloatArray, sigma: FloatArray, radar: FloatArray
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Compiled twin of :func:`openiads.tracking.filters.rae_to_enu` (sigma (3,))."""
+    m = z.shape[0]
+    pos = np.empty((m, 3))
+    cov = np.empty((m, 3, 3))
+    v0, v1, v2 = sigma[0] ** 2, sigma[1] ** 2, sigma[2] ** 2
+    jac = np.empty((3, 3))
+    for i in range(m):
+        rr, az, el = z[i, 0], z[i, 1], z[i, 2]
+        ca, sa = math.cos(az), math.sin(az)
+        ce, se = math.cos(el), math.sin(el)
+        pos[i, 0] = rr * ce * sa + radar[0]
+        pos[i, 1] = rr * ce * ca + radar[1]
+        pos[i, 2] = rr * se + radar[2]
+        jac[0, 0] = ce * sa
+        jac[0, 1] = rr * ce * ca
+        jac[0, 2] = -rr * se * sa
+        jac[1, 0] = ce * ca
+        jac[1, 1] = -rr * ce * sa
+        jac[1, 2] = -rr * se * ca
+        jac[2, 0] = se
+        jac[2, 1] = 0.0
+        jac[2, 2] = rr * ce
+        for a in range(3):
+            for b in range(a, 3):
+                s = jac[a, 0] * jac[b, 0] * v0 + jac[a, 1] * jac[b, 1] * v1
+                s += jac[a, 2] * jac[b, 2] * v2
+                cov[i, a, b] = s
+                cov[i, b, a] = s
+    return pos, cov
+
+
+@njit(cache=True)
+def note_truth(
+    truth_cand: NDArray[np.int64],
+    truth_votes: NDArray[np.int64],
+    last_truth: NDArray[np.int64],
+    pending_truth: NDArray[np.int64],
+    confirmed: NDArray[np.bool_],
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    ta: NDArray[np.int64],
+    truth: NDArray[np.int64],
+    last_track: NDArray[np.int64],
+    last_slot: NDArray[np.int64],
+    first_confirm_s: FloatArray,
+    t_s: float,
+) -> tuple[int, int]:  # pragma: no cover - compiled
+    """Truth bookkeeping of the tracks ``ta`` that took detections of objects ``truth``.
+
+    Boyer-Moore majority vote per track; the track's current object (changes after two
+    consecutive detections of the same other object: an id swap when confirmed); per
+    object, the confirmed track holding it (a break when another track takes over from one
+    that no longer holds it). Returns (id swaps, breaks).
+    """
+    swaps = 0
+    breaks = 0
+    for i in range(ta.shape[0]):
+        k = ta[i]
+        t = truth[i]
+        # majority vote
+        if truth_cand[k] == t:
+            truth_votes[k] += 1
+        elif truth_votes[k] == 0:
+            truth_cand[k] = t
+            truth_votes[k] = 1
+        else:
+            truth_votes[k] -= 1
+        if t < 0:
+            continue
+        cur = last_truth[k]
+        if cur < 0:
+            last_truth[k] = t
+            pending_truth[k] = -1
+        elif t == cur:
+            pending_truth[k] = -1
+        elif t == pending_truth[k]:
+            if confirmed[k]:
+                swaps += 1
+            last_truth[k] = t
+            pending_truth[k] = -1
+        else:
+            pending_truth[k] = t
+        cur = last_truth[k]
+        if confirmed[k] and cur >= 0:
+            prev_id = last_track[cur]
+            prev_slot = last_slot[cur]
+            held = (
+                prev_id >= 0
+                and active[prev_slot]
+                and ids[prev_slot] == prev_id
+                and last_truth[prev_slot] == cur
+                and confirmed[prev_slot]
+            )
+            if not held and prev_id != ids[k]:
+                if prev_id >= 0:
+                    breaks += 1
+                last_track[cur] = ids[k]
+                last_slot[cur] = k
+            if np.isnan(first_confirm_s[cur]):
+                first_confirm_s[cur] = t_s
+    return swaps, breaks
+
+
+@njit(cache=True)
+def gate_update(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    rows: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    det_idx: NDArray[np.int64],
+    gamma: float,
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """Update tracks ``rows`` with detections ``det_idx`` unless outside the chi-square gate.
+
+    The gate uses the moment-matched position and covariance of the track; rows outside it
+    are left as they are (returned True). Inside: Kalman update of every model and, for
+    several models, the IMM mode probabilities mu_j proportional to mu_j N(nu_j; 0, S_j).
+    """
+    n_models = x.shape[1]
+    n_rows = rows.shape[0]
+    outside = np.zeros(n_rows, dtype=np.bool_)
+    xc, pc = combine_rows(x, p, mu, rows, 3)
+    keep = np.empty(n_rows, dtype=np.bool_)
+    for i in range(n_rows):
+        jd = det_idx[i]
+        a = pc[i, 0, 0] + r[jd, 0, 0]
+        b = pc[i, 0, 1] + r[jd, 0, 1]
+        c = pc[i, 0, 2] + r[jd, 0, 2]
+        d = pc[i, 1, 1] + r[jd, 1, 1]
+        e = pc[i, 1, 2] + r[jd, 1, 2]
+        f = pc[i, 2, 2] + r[jd, 2, 2]
+        e0 = z[jd, 0] - xc[i, 0]
+        e1 = z[jd, 1] - xc[i, 1]
+        e2 = z[jd, 2] - xc[i, 2]
+        c00 = d * f - e * e
+        c01 = c * e - b * f
+        c02 = b * e - c * d
+        c11 = a * f - c * c
+        c12 = b * c - a * e
+        c22 = a * d - b * b
+        det = a * c00 + b * c01 + c * c02
+        q = (
+            c00 * e0 * e0
+            + c11 * e1 * e1
+            + c22 * e2 * e2
+            + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
+        ) / det
+        outside[i] = q > gamma
+        keep[i] = not outside[i]
+    sel = rows[keep]
+    dsel = det_idx[keep]
+    d2, logdet = update_position(x, p, sel, z, r, dsel)
+    if n_models > 1:
+        for i in range(sel.shape[0]):
+            k = sel[i]
+            mx = -np.inf
+            for m in range(n_models):
+                v = -0.5 * (d2[i, m] + logdet[i, m])
+                if v > mx:
+                    mx = v
+            tot = 0.0
+            for m in range(n_models):
+                w = mu[k, m] * math.exp(-0.5 * (d2[i, m] + logdet[i, m]) - mx)
+                mu[k, m] = w
+                tot += w
+            for m in range(n_models):
+                mu[k, m] /= tot
     return outside

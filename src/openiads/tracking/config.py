@@ -22,11 +22,13 @@ class TrackerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: Literal["cv", "ca", "imm"] = Field(
-        default="imm",
+        default="cv",
         description=(
             "Motion model of every track: 'cv' nearly-constant velocity (white-noise "
             "acceleration), 'ca' nearly-constant acceleration (Wiener-process acceleration), "
-            "'imm' interacting multiple model mixing 'cv' and 'ca'."
+            "'imm' interacting multiple model mixing 'cv' with a manoeuvre model (see "
+            "imm_maneuver_model). 'cv' is the default: the most robust with long scan "
+            "periods and dense streams; 'imm' holds hard manoeuvres at short scan periods."
         ),
     )
     process_noise_mps2: float = Field(
@@ -40,13 +42,30 @@ class TrackerConfig(BaseModel):
         ),
     )
     maneuver_noise_mps3: float = Field(
-        default=10.0,
+        default=30.0,
         gt=0.0,
         le=2000.0,
         description=(
             "Jerk noise of the CA (manoeuvre) model, m/s^3: PSD of the white-noise jerk is "
             "maneuver_noise_mps3^2 x 1 s. A 5 g turn at 250 m/s rotates its acceleration at "
-            "about 10 m/s^3."
+            "about 10 m/s^3; its onset within a second or two is a jerk of 25-50 m/s^3."
+        ),
+    )
+    imm_maneuver_model: Literal["cv", "ca"] = Field(
+        default="cv",
+        description=(
+            "IMM only: the manoeuvre model mixed with the quiet CV model: 'cv' a CV model "
+            "with acceleration noise maneuver_accel_mps2 (6 states; stays tight at long scan "
+            "periods), 'ca' the CA model with jerk noise maneuver_noise_mps3 (9 states)."
+        ),
+    )
+    maneuver_accel_mps2: float = Field(
+        default=40.0,
+        gt=0.0,
+        le=2000.0,
+        description=(
+            "IMM 'cv' manoeuvre model: acceleration noise, m/s^2 (PSD maneuver_accel_mps2^2 "
+            "x 1 s). About the acceleration of the manoeuvres to follow: 5 g is 49 m/s^2."
         ),
     )
     imm_mean_sojourn_s: float = Field(

@@ -34,9 +34,10 @@ from scipy.stats import chi2
 from openiads.tracking._kernels import (
     combine_rows,
     fuse_into,
+    gate_update,
     mix_predict,
     predict_cv6,
-    update_position,
+    rae_to_enu_fast,
 )
 from openiads.tracking.assignment import assign_pairs
 from openiads.tracking.config import TrackerConfig
@@ -47,7 +48,6 @@ from openiads.tracking.tracker import (
     RadarTracker,
     TrackArrays,
     _TrackStats,
-    imm_posterior,
 )
 
 FloatArray = NDArray[np.float64]
@@ -119,7 +119,12 @@ class AirPicture:
     ) -> list[Event]:
         """One radar scan of detections in range (m), azimuth, elevation (rad) from that radar."""
         z = np.asarray(z_rae, dtype=np.float64).reshape(-1, 3)
-        pos, cov = rae_to_enu(z, np.asarray(sigma_rae), self.radar_positions_enu[radar_index])
+        sig = np.asarray(sigma_rae, dtype=np.float64)
+        radar = self.radar_positions_enu[radar_index]
+        if sig.shape == (3,):
+            pos, cov = rae_to_enu_fast(np.ascontiguousarray(z), np.ascontiguousarray(sig), radar)
+        else:  # one sigma triple per detection
+            pos, cov = rae_to_enu(z, sig, radar)
         return self.scan_enu(t_s, radar_index, pos, cov, truth_id)
 
     def scan_enu(
@@ -212,17 +217,7 @@ class AirPicture:
         """Kalman update of fused tracks ``slot`` with detections ``det``; True where gated out."""
         fu = self.fused
         self._predict_fused(slot, t_s)
-        pos, ppos = combine_rows(fu.x, fu.p, fu.mu, slot, 3)
-        s_inv, _ = inv_sym3(ppos + r[det])
-        nu = z[det] - pos
-        d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
-        outside = d2 > self.gamma_fusion
-        inside = slot[~outside]
-        if inside.size:
-            d2m, logdet = update_position(fu.x, fu.p, inside, z, r, det[~outside])
-            if fu.mu.shape[1] > 1:
-                fu.mu[inside] = imm_posterior(fu.mu[inside], d2m, logdet)
-        return np.asarray(outside)
+        return np.asarray(gate_update(fu.x, fu.p, fu.mu, slot, z, r, det, self.gamma_fusion))
 
     def _fused6(self, rows: IntArray, t_s: float) -> tuple[FloatArray, FloatArray]:
         """Fused tracks ``rows``: [position, velocity] and covariance, predicted to t_s."""

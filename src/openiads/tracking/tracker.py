@@ -31,8 +31,9 @@ from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
     combine_rows,
-    gate_pairs,
+    gate_tracks,
     mix_predict,
+    note_truth,
     sparse_rows,
     update_position,
 )
@@ -130,9 +131,11 @@ class MotionModel:
     def __init__(self, cfg: TrackerConfig) -> None:
         self.cfg = cfg
         self.n_models = 2 if cfg.model == "imm" else 1
-        self.n_state = 6 if cfg.model == "cv" else 9
+        cv_only = cfg.model == "cv" or (cfg.model == "imm" and cfg.imm_maneuver_model == "cv")
+        self.n_state = 6 if cv_only else 9
         self.q_cv = cfg.process_noise_mps2**2
         self.q_ca = cfg.maneuver_noise_mps3**2
+        self.q_man = cfg.maneuver_accel_mps2**2
         self._cache: dict[float, tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]] = {}
 
     def matrices(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
@@ -147,8 +150,12 @@ class MotionModel:
             f, q = ca_matrices(dt_s, self.q_ca)
             fs, qs, pi = f[None], q[None], np.ones((1, 1))
         else:
-            f0, q0 = cv_in_ca_matrices(dt_s, self.q_cv)
-            f1, q1 = ca_matrices(dt_s, self.q_ca)
+            if self.n_state == 6:  # quiet CV + manoeuvring (high-noise) CV
+                f0, q0 = cv_matrices(dt_s, self.q_cv)
+                f1, q1 = cv_matrices(dt_s, self.q_man)
+            else:  # CV (written in the CA space) + CA
+                f0, q0 = cv_in_ca_matrices(dt_s, self.q_cv)
+                f1, q1 = ca_matrices(dt_s, self.q_ca)
             stay = math.exp(-dt_s / self.cfg.imm_mean_sojourn_s)
             pi = np.array([[stay, 1.0 - stay], [1.0 - stay, stay]])
             fs, qs = np.stack([f0, f1]), np.stack([q0, q1])
@@ -167,8 +174,9 @@ class RadarTracker:
         self.cfg = cfg
         self.name = name
         self._id_source = id_source  # shared one-element counter, so ids are unique per picture
-        self.n_models = 2 if cfg.model == "imm" else 1
-        self.n_state = 6 if cfg.model == "cv" else 9
+        self.motion = MotionModel(cfg)
+        self.n_models = self.motion.n_models
+        self.n_state = self.motion.n_state
         self.gamma = float(chi2.ppf(cfg.gate_probability, 3))
         self.q_cv = cfg.process_noise_mps2**2
         self.q_ca = cfg.maneuver_noise_mps3**2
@@ -177,7 +185,6 @@ class RadarTracker:
         self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
         self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
         self.last_unlinked = np.zeros(0, dtype=np.int64)  # fused ids of tracks it deleted
-        self.motion = MotionModel(cfg)
         self.stats = _TrackStats()
 
     def _models(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
@@ -187,53 +194,6 @@ class RadarTracker:
         """Moment-matched state (R, n_out) and covariance (R, n_out, n_out) of slots ``rows``."""
         tr = self.tracks
         return combine_rows(tr.x, tr.p, tr.mu, np.asarray(rows, dtype=np.int64), n_out)
-
-    # ----------------------------------------------------------------- gating
-    def _gate(
-        self, pos: FloatArray, ppos: FloatArray, z: FloatArray, r: FloatArray
-    ) -> tuple[IntArray, IntArray, FloatArray]:
-        """Pairs (track row, detection) inside the chi-square gate, with their squared distance."""
-        k_tracks, m_det = pos.shape[0], z.shape[0]
-        if k_tracks == 0 or m_det == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty.copy(), np.zeros(0)
-        tr_r = r[:, 0, 0] + r[:, 1, 1] + r[:, 2, 2]
-        tr_p = ppos[:, 0, 0] + ppos[:, 1, 1] + ppos[:, 2, 2]
-        # lambda_max(P + R) <= tr(P) + max tr(R): a sphere that holds the whole gate ellipsoid.
-        radius = np.sqrt(self.gamma * (tr_p + tr_r.max()))
-        # sweep along the axis where the detections spread most
-        axis = int(np.argmax(z.max(axis=0) - z.min(axis=0)))
-        order = np.argsort(z[:, axis], kind="stable")
-        zs = z[order, axis]
-        lo = np.searchsorted(zs, pos[:, axis] - radius, side="left")
-        hi = np.searchsorted(zs, pos[:, axis] + radius, side="right")
-        return gate_pairs(pos, ppos, radius, z, r, order, lo, hi, self.gamma)
-
-    def _gate_any_model(
-        self, rows: IntArray, z: FloatArray, r: FloatArray
-    ) -> tuple[IntArray, IntArray, FloatArray]:
-        """IMM gating: a detection inside the gate of any model of a track is a candidate.
-
-        Gating on the moment-matched covariance alone misses the first detections of a
-        manoeuvre (the non-manoeuvring model dominates it), so the manoeuvre model would
-        never see the detections that should raise its probability. The assignment cost of
-        a pair is its smallest squared distance over the models.
-        """
-        tr = self.tracks
-        parts = []
-        for m in range(self.n_models):  # loop over the (two) models
-            pos = np.ascontiguousarray(tr.x[rows, m, :3])
-            ppos = np.ascontiguousarray(tr.p[rows, m, :3, :3])
-            parts.append(self._gate(pos, ppos, z, r))
-        ti = np.concatenate([p[0] for p in parts])
-        mj = np.concatenate([p[1] for p in parts])
-        d2 = np.concatenate([p[2] for p in parts])
-        if ti.size == 0:
-            return ti, mj, d2
-        key = ti * (z.shape[0] + 1) + mj
-        order = np.lexsort((d2, key))
-        first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
-        return ti[first], mj[first], d2[first]
 
     # ------------------------------------------------------------------- scan
     def scan(
@@ -260,11 +220,7 @@ class RadarTracker:
             if dt > 0.0:
                 f_idx, f_val, q, pi = self._models(dt)
                 mix_predict(tr.x, tr.p, tr.mu, rows, pi, f_idx, f_val, q)
-            pos, ppos = self.combined(rows, 3)
-            if self.n_models == 1:
-                ti, mj, d2 = self._gate(pos, ppos, z_enu, r_enu)
-            else:
-                ti, mj, d2 = self._gate_any_model(rows, z_enu, r_enu)
+            ti, mj, d2 = gate_tracks(tr.x, tr.p, tr.mu, rows, z_enu, r_enu, self.gamma)
             conf = tr.confirmed[rows]
             cost = d2 - self.gamma * (1.0 + conf[ti])  # confirmed tracks win conflicts
             chosen = assign_pairs(ti, mj, cost, rows.size, z_enu.shape[0])
@@ -287,11 +243,14 @@ class RadarTracker:
             newly = ~conf & (tr.n_hits[rows] >= cfg.confirm_m)
             if newly.any():
                 tr.confirmed[rows[newly]] = True
-                events.extend(self._confirm_events(t_s, rows[newly], pos[newly]))
+                pos_new, _ = self.combined(rows[newly], 3)
+                events.extend(self._confirm_events(t_s, rows[newly], pos_new))
             conf = conf | newly
             # deletion: tentative that cannot reach M in N; confirmed after misses; too wide
-            std_max = np.sqrt(np.max(np.diagonal(ppos, axis1=1, axis2=2), axis=1))
-            too_wide = (std_max > cfg.max_position_std_m) & ~hit
+            var_max = np.maximum(
+                np.maximum(tr.p[rows, :, 0, 0], tr.p[rows, :, 1, 1]), tr.p[rows, :, 2, 2]
+            )
+            too_wide = (var_max.max(axis=1) > cfg.max_position_std_m**2) & ~hit
             hopeless = ~conf & (tr.n_hits[rows] + (cfg.confirm_n - tr.age[rows]) < cfg.confirm_m)
             missed = conf & (tr.misses[rows] >= cfg.delete_after_misses)
             dead = hopeless | missed | too_wide
@@ -433,44 +392,33 @@ class _TrackStats:
         self.first_detect_s[new] = t_s
 
     def note_updates(self, t_s: float, tr: TrackArrays, ta: IntArray, truth: IntArray) -> None:
+        """Bookkeeping for tracks ``ta`` that took detections of objects ``truth``.
+
+        Majority vote of each track's objects; continuity: a track's current object changes
+        when two consecutive detections come from the same other object (a single
+        misassociation is not an identity swap), which counts as an id swap for a confirmed
+        track; an object breaks when the confirmed track that held it no longer does and
+        another one takes it.
+        """
         if ta.size == 0:
             return
-        # Boyer-Moore majority vote of each track's detections
-        cand, votes = tr.truth_cand[ta], tr.truth_votes[ta]
-        same = cand == truth
-        tr.truth_votes[ta] = np.where(same, votes + 1, np.where(votes == 0, 1, votes - 1))
-        tr.truth_cand[ta] = np.where(~same & (votes == 0), truth, cand)
-        # continuity. A track's current object changes when two consecutive detections
-        # come from the same other object (a single misassociation is not an identity
-        # swap); a confirmed track whose object changes is an id swap. An object breaks
-        # when the confirmed track that held it no longer does and another one takes it.
-        real = truth >= 0
-        conf = tr.confirmed[ta]
-        cur, pend = tr.last_truth[ta], tr.pending_truth[ta]
-        other = real & (cur >= 0) & (truth != cur)
-        switch = other & (truth == pend)
-        self.id_swaps += int(np.count_nonzero(switch & conf))
-        cur = np.where((real & (cur < 0)) | switch, truth, cur)
-        tr.last_truth[ta] = cur
-        tr.pending_truth[ta] = np.where(other & ~switch, truth, np.where(real, -1, pend))
-        sel = conf & (cur >= 0)
-        if sel.any():
-            obj, slot = cur[sel], ta[sel]
-            tid = tr.ids[slot]
-            prev_id, prev_slot = self.last_track[obj], self.last_slot[obj]
-            held = (
-                (prev_id >= 0)
-                & tr.active[prev_slot]
-                & (tr.ids[prev_slot] == prev_id)
-                & (tr.last_truth[prev_slot] == obj)
-                & tr.confirmed[prev_slot]
-            )
-            change = ~held & (prev_id != tid)
-            self.breaks += int(np.unique(obj[change & (prev_id >= 0)]).size)
-            self.last_track[obj[change]] = tid[change]
-            self.last_slot[obj[change]] = slot[change]
-            first = obj[np.isnan(self.first_confirm_s[obj])]
-            self.first_confirm_s[first] = t_s
+        swaps, breaks = note_truth(
+            tr.truth_cand,
+            tr.truth_votes,
+            tr.last_truth,
+            tr.pending_truth,
+            tr.confirmed,
+            tr.active,
+            tr.ids,
+            ta,
+            truth,
+            self.last_track,
+            self.last_slot,
+            self.first_confirm_s,
+            t_s,
+        )
+        self.id_swaps += swaps
+        self.breaks += breaks
         # purity counts
         self._pairs.append(tr.ids[ta] * (1 << 24) + (truth + 1))
         self._pending += ta.size
