@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pymap3d
 
+from openiads.catalog.model import TARGET_CLASSES as CATALOG_TARGET_CLASSES
 from openiads.errors import InputError
 from openiads.scenario.load import origin_of
 from openiads.scenario.schema import Altitude, Scenario
@@ -22,18 +23,8 @@ if TYPE_CHECKING:
     from openiads.catalog import Catalog
 
 SIDES = ("hostile", "friendly", "civil")
-#: Target classes, in the order of the missile Pk table columns.
-TARGET_CLASSES = (
-    "fighter",
-    "bomber",
-    "uav",
-    "cruise_missile",
-    "airliner",
-    "arm",
-    "quadcopter",
-    "loitering_munition",
-    "ballistic",
-)
+#: Target classes, in the order of the missile Pk table columns (defined by the catalog).
+TARGET_CLASSES = CATALOG_TARGET_CLASSES
 ROES = ("weapons-free", "weapons-tight", "hold", "area-violation")
 ASPECTS = ("frontal", "beam", "rear")
 
