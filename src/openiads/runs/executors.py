@@ -93,7 +93,15 @@ def _mp_context() -> Any:
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # Workers fork from a server that has imported the engine once.
-        ctx.set_forkserver_preload(["openiads.runs.worker", "openiads.engine"])
+        ctx.set_forkserver_preload(
+            [
+                "openiads.runs.worker",
+                "openiads.engine",
+                "openiads.engine.core",
+                "openiads.engine.summary",
+                "openiads.scenario",
+            ]
+        )
         return ctx
     return mp.get_context("spawn")
 

@@ -50,6 +50,15 @@ def replay(
         raise InputError(
             f"study {sid} has replications 0..{runs - 1}; got {replication}", field="replication"
         )
+    from openiads.runs.study import code_fingerprint
+
+    code = code_fingerprint()
+    if rec.get("code_sha256") and rec["code_sha256"] != code:
+        raise InputError(
+            f"study {sid} ran with other model code (fingerprint {rec['code_sha256']}; "
+            f"this openiads has {code}), so a replay would not reproduce it",
+            file=str(store_path),
+        )
     here = str(catalog_version())
     if rec["catalog_version"] != here:
         raise InputError(

@@ -48,6 +48,7 @@ _DDL = [
         runs INTEGER,
         package_version VARCHAR,
         catalog_version VARCHAR,
+        code_sha256 VARCHAR,
         sweep VARCHAR,
         uncertainty VARCHAR,
         keep VARCHAR,
@@ -253,7 +254,7 @@ class RunStore:
                 return False
             cols = (
                 "study_id created_utc name scenario_file scenario_text scenario_sha256 seed runs "
-                "package_version catalog_version sweep uncertainty keep command"
+                "package_version catalog_version code_sha256 sweep uncertainty keep command"
             ).split()
             values = [record.get(c) for c in cols]
             if values[1] is None:

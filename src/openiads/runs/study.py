@@ -99,6 +99,39 @@ def _catalog_version() -> str:
     return str(catalog_version())
 
 
+#: Packages whose code decides what a replication produces (their source is fingerprinted).
+_MODEL_PACKAGES = (
+    "scenario",
+    "catalog",
+    "engine",
+    "physics",
+    "tracking",
+    "c2",
+    "terrain",
+)
+_MODEL_MODULES = ("units.py", "outcome.py")
+
+
+def code_fingerprint() -> str:
+    """SHA-256 (16 hex) over the source of the modelling packages.
+
+    Part of a study's identity, so that resuming a study after the model code changed starts
+    a new study instead of mixing results of two different models.
+    """
+    import openiads
+
+    root = Path(openiads.__file__).resolve().parent
+    files = [root / m for m in _MODEL_MODULES]
+    for pkg in _MODEL_PACKAGES:
+        files += sorted((root / pkg).rglob("*.py"))
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def study_id_for(record: dict[str, Any]) -> str:
     """Hash of everything that determines a study's results (not ``runs``)."""
     ident = {
@@ -111,6 +144,7 @@ def study_id_for(record: dict[str, Any]) -> str:
             "keep",
             "package_version",
             "catalog_version",
+            "code_sha256",
         )
     }
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
@@ -153,6 +187,7 @@ def prepare_study(req: StudyRequest) -> PreparedStudy:
         "runs": int(req.runs),
         "package_version": _package_version(),
         "catalog_version": _catalog_version(),
+        "code_sha256": code_fingerprint(),
         "sweep": [s.as_dict() for s in sweeps],
         "uncertainty": req.uncertainty,
         "keep": ",".join(sorted(set(req.keep))),
