@@ -309,6 +309,18 @@ def test_cli_map_writes_geotiff_with_crs_and_contours(tmp_path: Path) -> None:
     assert np.nanmax(single) > 0.9 and np.nanmin(single) == 0.0
     fc = json.loads(gj.read_text())
     assert fc["type"] == "FeatureCollection"
+    eng = tmp_path / "eng.tif"
+    res = _cli(
+        "coverage", "map", _scenario(tmp_path), "--kind", "engagement", "--altitude", "50m",
+        "--target-speed", "250m/s", "--dem", dem, "--out", eng, "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    unit = json.loads(res.stdout)["fire_units"][0]
+    assert unit["dead_zone_m"] < unit["outer_limit_m"]
+    with rasterio.open(eng) as ds:
+        count, tof = ds.read(1), ds.read(2)
+    assert set(np.unique(count)) <= {0.0, 1.0} and count.max() == 1.0
+    assert np.all(np.isfinite(tof[count == 1.0])) and np.all(np.isnan(tof[count == 0.0]))
 
 
 @pytest.mark.slow
