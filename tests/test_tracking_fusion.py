@@ -172,3 +172,11 @@ def test_every_parameter_is_documented_with_its_unit() -> None:
 def test_radar_ids_and_positions_must_agree() -> None:
     with pytest.raises(ValueError, match="2 radar ids but 1 radar positions"):
         AirPicture(TrackerConfig(), ["a", "b"], np.zeros((1, 3)))
+
+
+def test_every_parameter_is_in_the_model_documentation() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "models" / "tracking.md").read_text()
+    for name, info in TrackerConfig.model_fields.items():
+        assert f"| `{name}` | `{info.default}` |" in doc, name

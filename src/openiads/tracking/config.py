@@ -105,7 +105,7 @@ class TrackerConfig(BaseModel):
         default=3,
         ge=1,
         le=32,
-        description="M of the M-of-N rule: detections needed within the last N scans to confirm.",
+        description="M of the M-of-N rule: detections a new track needs within its first N scans.",
     )
     confirm_n: int = Field(
         default=4,
