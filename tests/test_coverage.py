@@ -448,3 +448,24 @@ def test_detection_map_uses_the_rcs_of_each_radars_band() -> None:
     assert [r["rcs_m2"] for r in res["summary"]["radars"]] == [1.0, 0.01]
     with pytest.raises(KeyError):
         cov.rcs_for({"L": 1.0}, s_band)
+
+
+@pytest.mark.slow
+def test_cli_viewshed_writes_the_min_visible_height(tmp_path: Path) -> None:
+    import rasterio
+
+    from openiads.terrain import dem_min_visible_height, load_dem
+
+    dem_path = _dem_tif(tmp_path)
+    out = tmp_path / "vs.tif"
+    res = _cli(
+        "coverage", "viewshed", dem_path, "--lat", "27.0", "--lon", "56.1",
+        "--antenna-height", "15m", "--out", out, "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    with rasterio.open(out) as ds:
+        band = ds.read(1).astype(np.float64)
+    expected = dem_min_visible_height(load_dem(dem_path, 27.0, 56.1), 0.0, 0.0, 15.0)
+    np.testing.assert_allclose(band, expected, atol=1e-3)
+    # The 350 m ridge 2.5 km east hides the ground behind it.
+    assert float(np.nanmax(band)) > 100.0

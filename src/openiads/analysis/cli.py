@@ -468,3 +468,75 @@ def envelope(
         },
         as_json,
     )
+
+
+@coverage_app.command("viewshed")
+def viewshed(
+    dem: Annotated[Path, typer.Argument(help="GeoTIFF or .hgt DEM")],
+    lat: Annotated[float, typer.Option("--lat", help="observer latitude, degrees")],
+    lon: Annotated[float, typer.Option("--lon", help="observer longitude, degrees")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="GeoTIFF (.tif) or plot (.png/.svg)")],
+    antenna_height: Annotated[
+        str, typer.Option("--antenna-height", help="antenna above ground, e.g. 25m")
+    ] = "10 m",
+    max_distance: Annotated[
+        str | None, typer.Option("--max-distance", help="e.g. 100km (default: whole DEM)")
+    ] = None,
+    half_size: Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")] = None,
+    cell: Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 90m")] = None,
+    nodata: Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)] = "error",
+    k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
+    contours: Annotated[
+        Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Minimum visible target height (m AGL) from one antenna over a DEM, in one pass."""
+    import math
+
+    import numpy as np
+
+    from openiads.analysis import coverage as cov
+    from openiads.terrain import dem_min_visible_height, load_dem
+
+    _check_out(out, _TIFF_SUFFIXES + _PLOT_SUFFIXES)
+    mast = _quantity(antenna_height, "length", "--antenna-height") or 0.0
+    reach = _quantity(max_distance, "length", "--max-distance") or math.inf
+    grid_dem = load_dem(
+        dem,
+        lat,
+        lon,
+        0.0,
+        _quantity(half_size, "length", "--half-size"),
+        cell_m=_quantity(cell, "length", "--cell"),
+        nodata=nodata,  # type: ignore[arg-type]
+    )
+    minh = dem_min_visible_height(grid_dem, 0.0, 0.0, mast, k=k, max_distance_m=reach)
+    site = cov.SiteSpec("observer", 0.0, 0.0, ())
+    grid = cov.ScenarioGrid(grid_dem, (site,), k, False)
+    _write_outputs(
+        grid,
+        out,
+        [minh, minh + grid_dem.heights_m],
+        ("min_visible_height_agl_m", "min_visible_height_msl_m"),
+        title=f"minimum visible target height (m AGL), antenna {mast:g} m, k = {k:.3g}",
+        label="m above ground",
+        plot_band=minh,
+        contours=contours,
+        contour_band=minh,
+        levels=[25.0, 50.0, 100.0, 300.0, 1000.0],
+        vmin=0.0,
+        vmax=1000.0,
+    )
+    summary: dict[str, Any] = {
+        "dem": str(dem),
+        "cell_m": grid_dem.cell_m,
+        "shape": list(grid_dem.shape),
+        "antenna_height_m": mast,
+        "k": k,
+        "out": str(out),
+    }
+    for h in (0.0, 50.0, 100.0, 500.0):
+        with np.errstate(invalid="ignore"):
+            summary[f"visible_fraction_at_{h:g}m_agl"] = round(float(np.mean(minh <= h)), 6)
+    _emit(summary, as_json)
