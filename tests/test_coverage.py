@@ -469,3 +469,13 @@ def test_cli_viewshed_writes_the_min_visible_height(tmp_path: Path) -> None:
     np.testing.assert_allclose(band, expected, atol=1e-3)
     # The 350 m ridge 2.5 km east hides the ground behind it.
     assert float(np.nanmax(band)) > 100.0
+
+
+def test_detection_reach_horizon_or_free_space_whichever_is_nearer() -> None:
+    # 30 m target: the horizon (20 m antenna, 4/3 earth) at 18.4 + 22.6 = 41.0 km is farther
+    # than the 0.1 m² free-space range, 37.6 km: Pd 0.5 reached out to about 37.6 km (slant).
+    reach = cov.detection_reach_m(RADAR, 0.1, 30.0, step_m=10.0)
+    assert reach == pytest.approx(37_606.0, abs=20.0)
+    # 5 m² at 30 m: free space 100 km, the horizon limits it.
+    horizon = float(earth.radar_horizon_m(20.0, 30.0))
+    assert cov.detection_reach_m(RADAR, 5.0, 30.0, step_m=10.0) == pytest.approx(horizon, abs=20.0)

@@ -146,9 +146,10 @@ def vertical(
         max_altitude_m=_quantity(max_altitude, "altitude", "--max-altitude"),
     )
     cov.plot_vertical_coverage(vc, out)
-    import numpy as np
-
-    seen_low = vc.pd[1] >= spec.ref_pd if vc.altitude_m.size > 1 else np.zeros(1, bool)
+    reach = {
+        f"range_at_{h:g}m_m": cov.detection_reach_m(spec, sigma, h, k=k)
+        for h in (30.0, 100.0, 1_000.0, 10_000.0)
+    }
     _emit(
         {
             "radar": spec.name,
@@ -157,10 +158,7 @@ def vertical(
             "antenna_height_m": spec.antenna_height_m,
             "free_space_range_m": float(vc.detection_range_m),
             "ref_pd": spec.ref_pd,
-            "lowest_altitude_row_m": float(vc.altitude_m[1]),
-            "range_at_lowest_altitude_m": float(vc.ground_range_m[seen_low].max())
-            if seen_low.any()
-            else 0.0,
+            **reach,
             "out": str(out),
         },
         as_json,

@@ -252,6 +252,28 @@ def vertical_coverage(
     return VerticalCoverage(d, h, p, r_det, radar, rcs_m2, k)
 
 
+def detection_reach_m(
+    radar: RadarSpec,
+    rcs_m2: float,
+    altitude_m: float,
+    *,
+    k: float = K_STANDARD,
+    pd_min: float | None = None,
+    step_m: float = 50.0,
+) -> float:
+    """Farthest ground range (m) at which a target at ``altitude_m`` (above the radar's ground)
+    is seen with single-look Pd ≥ ``pd_min`` (default the radar's reference Pd) over a smooth
+    earth; 0 if nowhere. Horizon, elevation limits and instrumented range included.
+    """
+    level = radar.ref_pd if pd_min is None else pd_min
+    d = np.arange(0.0, radar.instrumented_range_m + step_m, step_m)
+    slant, el = slant_range_elevation(d, radar.antenna_height_m, altitude_m, k)
+    visible = altitude_m >= np.asarray(earth.min_visible_height_m(d, radar.antenna_height_m, k))
+    p = radar_pd(radar, slant, el, np.full(d.shape, altitude_m), rcs_m2, visible)
+    ok = p >= level
+    return float(d[ok].max()) if ok.any() else 0.0
+
+
 def plot_vertical_coverage(vc: VerticalCoverage, out: str | Path, *, title: str = "") -> Path:
     """Range-height diagram: Pd shading, the reference-Pd contour, elevation lines, horizon."""
     import matplotlib
