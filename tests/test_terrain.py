@@ -409,3 +409,12 @@ def test_unknown_positions_and_holes_are_refused_or_not_visible() -> None:
     holes[3, 3] = np.nan
     with pytest.raises(ValueError, match="without data"):
         Dem(holes, west_m=0.0, north_m=1000.0, cell_m=100.0)
+
+
+def test_rays_above_all_terrain_skip_sampling_and_agree() -> None:
+    heights = fractal_terrain((100, 100), 30.0, np.random.default_rng(9))
+    dem = Dem(heights, west_m=0.0, north_m=3000.0, cell_m=30.0)
+    top = dem.max_height_m
+    assert top == pytest.approx(float(heights.max()), abs=1e-9)
+    high = np.array([[2500.0, 500.0, top + 1.0], [100.0, 2900.0, top + 50.0]])
+    assert los_visible_grid(dem, [1500.0, 1500.0, top + 1.0], high).all()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,6 +74,11 @@ class Dem:
         object.__setattr__(self, "heights_m", h)
         if not self.crs:
             object.__setattr__(self, "crs", local_crs_proj4(self.lat0_deg, self.lon0_deg))
+
+    @cached_property
+    def max_height_m(self) -> float:
+        """Highest terrain on the grid (m MSL)."""
+        return float(np.max(self.heights_m))
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -51,6 +51,7 @@ def _los_kernel(
     ty: np.ndarray,
     tz: np.ndarray,
     curv: float,
+    top_m: float,
     out: np.ndarray,
 ) -> None:
     step_m = 0.5 * cell_m
@@ -60,6 +61,10 @@ def _los_kernel(
         dist = math.sqrt(dx * dx + dy * dy)
         if not (math.isfinite(dist) and math.isfinite(tz[t])):
             out[t] = False  # an unknown position is not in line of sight
+            continue
+        if min(oz, tz[t]) >= top_m + 0.25 * dist * dist * curv:
+            # Above the highest ground plus the largest bulge: nothing can block this ray.
+            out[t] = True
             continue
         n = math.ceil(dist / step_m)
         visible = True
@@ -125,6 +130,7 @@ def los_visible_grid(
         np.ascontiguousarray(tgt[:, 1]),
         np.ascontiguousarray(tgt[:, 2]),
         curv,
+        max(dem.max_height_m, 0.0),
         out,
     )
     return out
