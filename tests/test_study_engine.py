@@ -265,6 +265,49 @@ def test_ctrl_c_stops_cleanly_keeps_what_is_done_and_resumes(
     assert "(0 new)" in third.stdout
 
 
+@pytest.mark.slow
+def test_a_worker_killed_mid_study_is_one_line_and_the_rerun_completes(
+    scenario: Path, reference: Path, tmp_path: Path
+) -> None:
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "worker-killed.duckdb"
+    args = ["study", str(scenario), "--runs", str(RUNS), "--seed", str(SEED)]
+    args += ["--keep", "events", "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openiads.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    killed = False
+    for line in proc.stderr:
+        if "replications stored" in line:
+            # the pool workers are grandchildren (via the fork server); kill one
+            servers = [
+                c
+                for c in psutil.Process(proc.pid).children()
+                if "forkserver" in " ".join(c.cmdline())
+            ]
+            workers = [w for server in servers for w in server.children()]
+            assert workers
+            workers[-1].send_signal(signal.SIGKILL)
+            killed = True
+            break
+    assert killed
+    _, err = proc.communicate(timeout=300)
+    if proc.returncode == 0:
+        pytest.skip("the study finished before the worker was killed")
+    assert proc.returncode == 1, err
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, err
+    assert "run the same command again" in lines[0]
+    assert "Traceback" not in err
+    again = _cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert _dump(out) == _dump(reference)
+
+
 # ----------------------------------------------------------------- replay, report, store
 
 

@@ -52,7 +52,7 @@ def study(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
 ) -> None:
     """Run (or resume) a Monte Carlo study into a run store."""
-    from openiads.runs.study import StudyRequest, run_study
+    from openiads.runs.study import StudyError, StudyRequest, run_study
 
     store = out if out is not None else Path(f"{scenario.stem}.duckdb")
     req = StudyRequest(
@@ -67,7 +67,11 @@ def study(
         cluster=cluster,
         command=" ".join(["openiads", *sys.argv[1:]]) if sys.argv else "openiads study",
     )
-    res = run_study(req, progress=not quiet)
+    try:
+        res = run_study(req, progress=not quiet)
+    except StudyError as exc:
+        typer.echo(f"error: {exc}".replace("\n", " "), err=True)
+        raise SystemExit(1) from None
     new = f"{res.stored_now} new" if res.stored_before else f"{res.stored_now} run"
     failed = f", {res.failed} failed" if res.failed else ""
     msg = (

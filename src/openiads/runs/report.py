@@ -558,8 +558,9 @@ def _sweep_plot(
             ax.set_xticks(xs, [str(v) for v in values])
             ax.set_xlabel(w["path"])
             ax.grid(alpha=0.3)
-        ax1.set_ylabel("leakers (mean, 95% CI)")
-        ax2.set_ylabel("P(nothing leaks) (Wilson 95%)")
+        pct = round(stats["confidence"] * 100)
+        ax1.set_ylabel(f"leakers (mean, {pct}% CI)")
+        ax2.set_ylabel(f"P(nothing leaks) (Wilson {pct}%)")
         ax2.set_ylim(-0.02, 1.02)
         if any(lines) and len(lines) > 1:
             ax1.legend(fontsize="small")

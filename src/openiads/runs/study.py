@@ -37,6 +37,10 @@ UNCERTAINTY_MODES = ("none", "catalog")
 KEEP_OPTIONS = ("events",)
 
 
+class StudyError(RuntimeError):
+    """A study could not go on (a worker died, the cluster went away); what ran is stored."""
+
+
 @dataclass
 class StudyRequest:
     """A study as a user asks for it (the ``openiads study`` options)."""
@@ -410,6 +414,16 @@ def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
         except KeyboardInterrupt:
             interrupted = True
             written += _drain(executor, store, sid, bar)
+        except InputError:
+            raise
+        except Exception as exc:
+            # A worker process died (killed, out of memory) or the cluster went away: what is
+            # stored stays stored and the same command resumes.
+            _kill(executor)
+            raise StudyError(
+                f"the study stopped after storing {before + written} of {total} replications: "
+                f"{type(exc).__name__}: {exc}; run the same command again to resume"
+            ) from exc
         finally:
             bar.close()
             try:
