@@ -371,6 +371,12 @@ def flat_dem(
     )
 
 
+def _site_ground_m(dem: Dem, east_m: float, north_m: float) -> float:
+    """Terrain of the cell a site stands in (the viewshed's observer cell)."""
+    row, col = dem.cell_of(east_m, north_m)
+    return float(dem.heights_m[row, col])
+
+
 def _grid_xy(dem: Dem) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(dem.x_centers_m(), dem.y_centers_m())
 
@@ -426,11 +432,9 @@ def detection_pd_grid(
         visible = (agl >= 0.0) & (agl >= min_visible_m)
     xx, yy = _grid_xy(dem)
     ground_range = np.hypot(xx - east_m, yy - north_m)
-    antenna_msl = float(dem.height_at(east_m, north_m)) + radar.antenna_height_m
+    antenna_msl = _site_ground_m(dem, east_m, north_m) + radar.antenna_height_m
     slant, el = slant_range_elevation(ground_range, antenna_msl, msl, k)
-    single = radar_pd(
-        radar, slant, el, msl - float(dem.height_at(east_m, north_m)), rcs_m2, visible
-    )
+    single = radar_pd(radar, slant, el, msl - _site_ground_m(dem, east_m, north_m), rcs_m2, visible)
     n = looks_in(exposure_s, radar.scan_period_s)
     return PdGrid(single, cumulative_pd(single, n), n)
 
@@ -456,7 +460,7 @@ def min_detectable_altitude_grid(
     minh = dem_min_visible_height(
         dem, east_m, north_m, radar.antenna_height_m, k=k, max_distance_m=reach
     ).astype(np.float64)
-    ground_here = float(dem.height_at(east_m, north_m))
+    ground_here = _site_ground_m(dem, east_m, north_m)
     with np.errstate(invalid="ignore"):
         above_ceiling = (dem.heights_m + minh - ground_here) > radar.max_altitude_m
     minh[above_ceiling] = np.nan
@@ -532,7 +536,7 @@ def engagement_grid(
     agl, msl = target_heights(dem, altitude_m, reference)
     xx, yy = _grid_xy(dem)
     ground_range = np.hypot(xx - site.east_m, yy - site.north_m)
-    ground_here = float(dem.height_at(site.east_m, site.north_m))
+    ground_here = _site_ground_m(dem, site.east_m, site.north_m)
     can = np.zeros(dem.shape, dtype=bool)
     tof = np.full(dem.shape, np.inf)
     for missile in site.missiles:  # a handful of missile types per system
