@@ -180,3 +180,14 @@ def test_every_parameter_is_in_the_model_documentation() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "models" / "tracking.md").read_text()
     for name, info in TrackerConfig.model_fields.items():
         assert f"| `{name}` | `{info.default}` |" in doc, name
+
+
+def test_metrics_of_an_empty_picture_are_json_clean() -> None:
+    import json
+
+    pic = AirPicture(TrackerConfig(), ["a"], np.zeros((1, 3)))
+    pic.scan(0.0, 0, np.zeros((0, 3)), SIGMA, np.zeros(0, dtype=np.int64))
+    pic.fuse(0.0)
+    text = json.dumps(pic.metrics(), allow_nan=False)
+    assert '"purity": null' in text
+    assert len(pic.fused_tracks(1.0)) == 0

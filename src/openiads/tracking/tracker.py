@@ -457,7 +457,7 @@ class _TrackStats:
         truth = (self._pair_keys & ((1 << 24) - 1)) - 1
         keep = np.isin(track, ids)
         track, truth, counts = track[keep], truth[keep], self._pair_counts[keep]
-        purity = float("nan")
+        purity: float | None = None  # undefined without confirmed tracks (JSON null)
         false_tracks = 0
         if counts.size:
             ut, inv = np.unique(track, return_inverse=True)
@@ -480,6 +480,6 @@ class _TrackStats:
             "breaks": self.breaks,
             "objects_detected": int(np.count_nonzero(np.isfinite(self.first_detect_s))),
             "objects_tracked": int(np.count_nonzero(np.isfinite(self.first_confirm_s))),
-            "detection_to_confirmation_s_mean": float(lat.mean()) if lat.size else float("nan"),
-            "detection_to_confirmation_s_max": float(lat.max()) if lat.size else float("nan"),
+            "detection_to_confirmation_s_mean": float(lat.mean()) if lat.size else None,
+            "detection_to_confirmation_s_max": float(lat.max()) if lat.size else None,
         }
