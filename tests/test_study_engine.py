@@ -438,6 +438,8 @@ def test_catalog_uncertainty_draws_are_recorded_reproducible_and_ranked(
     scenario: Path, tmp_path: Path
 ) -> None:
     from openiads.catalog import load_catalog
+    from openiads.runs.uncertainty import relevant_figures
+    from openiads.scenario import load_scenario
 
     out = tmp_path / "unc.duckdb"
     res = run_study(
@@ -452,16 +454,22 @@ def test_catalog_uncertainty_draws_are_recorded_reproducible_and_ranked(
     for d in draws:
         by_rep.setdefault(d["rep"], {})[d["path"]] = d["value"]
     assert sorted(by_rep) == list(range(16))
-    # replication 9's figures are exactly the catalog's draw from its own stream
-    _, expect = load_catalog().sample(np.random.default_rng(catalog_seed(4, 9)))
+    # replication 9's figures are exactly the catalog's draw from its own stream, kept for
+    # the figures that reach this scenario's World (the S-400 and the RQ-4A, not an F-22A)
+    _, drawn = load_catalog().sample(np.random.default_rng(catalog_seed(4, 9)))
+    relevant = relevant_figures(load_scenario(scenario), load_catalog())
+    expect = {k: v for k, v in drawn.items() if k in relevant}
     assert by_rep[9] == pytest.approx(expect, rel=0, abs=0)
     assert len(expect) > 5
+    assert any(k.startswith("missile.48N6E3.") for k in expect)
+    assert any(k.startswith("target.RQ-4A.") for k in expect)
+    assert not any(k.startswith(("target.F-22A.", "missile.Taer-2.")) for k in expect)
     # the draws differ between replications
     assert by_rep[0] != by_rep[1]
     sens = stats["sensitivity"]
     assert {s["outcome"] for s in sens} >= {"leakers"}
     figs = sens[0]["figures"]
-    assert {f["path"] for f in figs} == set(expect)
+    assert {p for f in figs for p in f["paths"]} == set(expect)
     finite = [abs(f["rho"]) for f in figs if np.isfinite(f["rho"])]
     assert finite == sorted(finite, reverse=True)
     files = rep.write_plots(stats, tmp_path / "plots", formats=("svg",))

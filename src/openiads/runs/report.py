@@ -221,6 +221,14 @@ def _sensitivity(
         ok = (pos < reps.size) & (reps[np.minimum(pos, reps.size - 1)] == d_rep[idx])
         cols = np.array([col[p] for p in d_path[idx]], dtype=np.int64)
         matrix[pos[ok], cols[ok]] = d_val[idx[ok]]
+        # The catalog links figures that rest on one claim (one draw for all of them): rank
+        # such a group once, as one bar.
+        groups: dict[bytes, list[int]] = {}
+        for j in range(matrix.shape[1]):
+            groups.setdefault(matrix[:, j].tobytes(), []).append(j)
+        members = [[paths[j] for j in js] for js in groups.values()]
+        matrix = matrix[:, [js[0] for js in groups.values()]]
+        paths = [m[0] for m in members]
         outcomes = {"leakers": block["_leakers_values"]}
         if "_spent_total_values" in block:
             outcomes["interceptors_spent_total"] = block["_spent_total_values"]
@@ -230,11 +238,17 @@ def _sensitivity(
                 continue
             rho = st.rank_correlation(matrix[good], y[good])
             low, high = st.rank_correlation_interval(rho, int(good.sum()), confidence)
-            figures = [
-                {"path": p, "rho": float(r), "low": float(lo), "high": float(hi)}
-                for p, r, lo, hi in zip(paths, rho, low, high, strict=True)
+            figures: list[dict[str, Any]] = [
+                {
+                    "path": m[0] if len(m) == 1 else f"{m[0]} (+{len(m) - 1} linked)",
+                    "paths": m,
+                    "rho": float(r),
+                    "low": float(lo),
+                    "high": float(hi),
+                }
+                for m, r, lo, hi in zip(members, rho, low, high, strict=True)
             ]
-            figures.sort(key=lambda f: -abs(f["rho"]) if math.isfinite(f["rho"]) else 0.0)
+            figures.sort(key=lambda f: -abs(float(f["rho"])) if math.isfinite(f["rho"]) else 0.0)
             out.append({"point": i, "outcome": name, "n": int(good.sum()), "figures": figures})
     return out
 

@@ -252,8 +252,13 @@ def build_context(
             scenario = base_scenario
         cat = _catalog_with(catalog, cat_ovr, label)
         if uncertainty:
+            from openiads.runs.uncertainty import relevant_figures
+
             payloads[i] = PointPayload(
-                point=i, scenario=scenario, catalog_overrides=catalog_values(catalog, cat_ovr)
+                point=i,
+                scenario=scenario,
+                catalog_overrides=catalog_values(catalog, cat_ovr),
+                relevant=frozenset(relevant_figures(scenario, cat)),
             )
         else:
             payloads[i] = PointPayload(point=i, world=compile_world(scenario, cat))

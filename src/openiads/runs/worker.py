@@ -28,6 +28,9 @@ class PointPayload:
     world: Any = None  # compiled World (studies without catalog uncertainty)
     scenario: Any = None  # validated Scenario (uncertainty studies)
     catalog_overrides: dict[str, Any] = field(default_factory=dict)
+    #: catalog figures that reach this point's World (uncertainty studies); only these
+    #: draws are recorded.
+    relevant: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -95,9 +98,13 @@ def world_for(ctx: StudyContext, point: int, rep: int) -> tuple[Any, dict[str, f
     sampled, draws = ctx.catalog.sample(rng)
     if payload.catalog_overrides:
         sampled = sampled.with_overrides(payload.catalog_overrides)
-        draws = {k: v for k, v in draws.items() if k not in payload.catalog_overrides}
     world = compile_world(payload.scenario, sampled)
-    return world, {str(k): float(v) for k, v in draws.items()}
+    kept = {
+        str(k): float(v)
+        for k, v in draws.items()
+        if k in payload.relevant and k not in payload.catalog_overrides
+    }
+    return world, kept
 
 
 def run_replication(ctx: StudyContext, point: int, rep: int) -> ReplicationResult:
