@@ -384,6 +384,36 @@ def test_resume_extends_runs_and_same_command_finds_same_study(
         assert [s["done"] for s in store.studies()] == [5, 2]
 
 
+def test_a_failing_replication_is_stored_as_failed_reported_and_not_retried(
+    scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openiads.engine
+
+    real = openiads.engine.simulate
+    calls: list[int] = []
+
+    def flaky(world: Any, seed: Any, **kw: Any) -> Any:
+        rep = int(seed.spawn_key[0])
+        calls.append(rep)
+        if rep == 1:
+            raise FloatingPointError("overflow in a made-up corner case")
+        return real(world, seed, **kw)
+
+    monkeypatch.setattr(openiads.engine, "simulate", flaky)
+    out = tmp_path / "fail.duckdb"
+    res = run_study(StudyRequest(scenario, out, runs=3, seed=SEED, workers=1), progress=False)
+    assert (res.stored, res.failed) == (3, 1)
+    again = run_study(StudyRequest(scenario, out, runs=3, seed=SEED, workers=1), progress=False)
+    assert again.stored_now == 0  # a failure is deterministic: not retried
+    assert sorted(calls) == [0, 1, 2]
+    with RunStore(out, read_only=True) as store:
+        stats = rep.study_statistics(store, res.study_id)
+    (point,) = stats["points"]
+    assert (point["done"], point["failed"]) == (2, 1)
+    assert point["errors"] == ["FloatingPointError: overflow in a made-up corner case"]
+    assert point["leakers"]["n"] == 2
+
+
 # ----------------------------------------------------------------- sweeps and uncertainty
 
 

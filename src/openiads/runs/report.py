@@ -94,6 +94,7 @@ def study_statistics(
     r_point = np.asarray(reps_table["point"].to_numpy(zero_copy_only=False), dtype=np.int64)
     r_rep = np.asarray(reps_table["rep"].to_numpy(zero_copy_only=False), dtype=np.int64)
     r_status = np.asarray(reps_table["status"].to_pylist(), dtype=object)
+    r_error = np.asarray(reps_table["error"].to_pylist(), dtype=object)
     rows = _Rows(store.stats(study_id))
     draws = store.draws(study_id)
     out_points = []
@@ -108,6 +109,7 @@ def study_statistics(
             "label": p["label"],
             "done": n,
             "failed": int(np.count_nonzero(sel & (r_status != "done"))),
+            "errors": sorted({str(e) for e in r_error[sel & (r_status != "done")]})[:3],
         }
         leakers = rows.scalar(i, "leakers", reps)
         if n and np.isfinite(leakers).any():
@@ -343,6 +345,9 @@ def print_report(stats: dict[str, Any], console: Any = None) -> None:
             _q(b["interceptors_spent_total"]) if "interceptors_spent_total" in b else "–",
         )
     con.print(t)
+    for b in pts:
+        for err in b.get("errors", []):
+            con.print(f"[red]point {b['label']}: {b['failed']} replications failed[/red]: {err}")
 
     t = Table(title="Fire units: interceptors spent and magazine exhaustion")
     for c in ("point", "fire unit", "spent", "P(magazine empty)", "time to empty (s)"):
