@@ -506,6 +506,27 @@ def test_catalog_uncertainty_draws_are_recorded_reproducible_and_ranked(
     assert any("tornado" in f.name for f in files)
 
 
+def test_relevant_figures_equal_the_one_by_one_check(scenario: Path) -> None:
+    import pickle
+
+    from openiads.catalog import load_catalog
+    from openiads.runs.uncertainty import relevant_figures
+    from openiads.scenario import compile_world, load_scenario
+
+    cat = load_catalog()
+    sc = load_scenario(scenario)
+    base = pickle.dumps(compile_world(sc, cat))
+    slow = []
+    for path, fig in cat.figures():
+        if fig.sampled:
+            moved = fig.high if fig.high != fig.nominal else fig.low
+            if pickle.dumps(compile_world(sc, cat.with_overrides({path: moved}))) != base:
+                slow.append(path)
+    fast = relevant_figures(sc, cat)
+    assert fast == sorted(slow)
+    assert 0 < len(fast) < sum(1 for _, f in cat.figures() if f.sampled)
+
+
 # ----------------------------------------------------------------- bad input
 
 
