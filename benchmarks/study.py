@@ -1,9 +1,11 @@
 """Benchmark: a Monte Carlo study of the Hormuz vignette with 1 and with N local workers.
 
-Prints one JSON object: wall time per worker count (whole ``run_study`` call: scenario
-loading, compilation, worker start-up, simulation and store writes), replications per second,
-time spent writing the store, parallel efficiency ``T(1) / (N · T(N))``, and the machine's
-load average before and after (other work on the machine makes the numbers noisy).
+Each worker count runs in a fresh Python process, as ``openiads study`` would, and the whole
+call is timed: imports, scenario loading, compilation, worker start-up, simulation and store
+writes. Prints one JSON object: wall time per worker count, replications per second, time
+spent writing the store, the mean time of one replication inside a worker, parallel
+efficiency ``T(1) / (N · T(N))``, and the machine's load average before and after each run
+(other work on the machine makes the numbers noisy: say so when quoting them).
 
     python benchmarks/study.py --runs 1000 --workers 1,2
 
@@ -16,10 +18,48 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+def _child(args: argparse.Namespace) -> int:
+    """Run one study in this (fresh) process and print its figures as JSON."""
+    t0 = time.perf_counter()
+    from openiads.runs.store import RunStore
+    from openiads.runs.study import StudyRequest, run_study
+
+    req = StudyRequest(
+        scenario=args.scenario,
+        out=args.store,
+        runs=args.runs,
+        seed=args.seed,
+        workers=args.child,
+        keep=["events"] if args.keep_events else [],
+    )
+    res = run_study(req, progress=False)
+    wall = time.perf_counter() - t0
+    with RunStore(args.store, read_only=True) as store:
+        reps = store.replications(res.study_id)
+        durations = reps["duration_s"].to_pylist()
+    print(
+        json.dumps(
+            {
+                "workers": args.child,
+                "wall_s": round(wall, 3),
+                "study_s": round(res.wall_s, 3),
+                "replications": res.stored,
+                "failed": res.failed,
+                "replications_per_s": round(res.stored_now / wall, 2),
+                "store_write_s": round(res.store_s, 3),
+                "replication_mean_s": round(sum(durations) / max(len(durations), 1), 4),
+                "executor": res.executor,
+            }
+        )
+    )
+    return 0
 
 
 def main() -> int:
@@ -30,44 +70,35 @@ def main() -> int:
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--keep-events", action="store_true", help="also store every event")
     ap.add_argument("--out-dir", default=None, help="where the stores go (default: a temp dir)")
+    ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--store", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child is not None:
+        return _child(args)
 
     from openiads import __version__
-    from openiads.runs.study import StudyRequest, run_study
 
     counts = [int(w) for w in args.workers.split(",") if w.strip()]
     results = []
-    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.out_dir) if args.out_dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for w in counts:
             store = folder / f"bench-study-w{w}.duckdb"
             store.unlink(missing_ok=True)
-            req = StudyRequest(
-                scenario=args.scenario,
-                out=store,
-                runs=args.runs,
-                seed=args.seed,
-                workers=w,
-                keep=["events"] if args.keep_events else [],
-            )
-            load = os.getloadavg()
-            t0 = time.perf_counter()
-            res = run_study(req, progress=False)
-            wall = time.perf_counter() - t0
-            results.append(
-                {
-                    "workers": w,
-                    "wall_s": round(wall, 3),
-                    "replications": res.stored,
-                    "failed": res.failed,
-                    "replications_per_s": round(res.stored_now / wall, 2),
-                    "store_write_s": round(res.store_s, 3),
-                    "load_avg_1min_at_start": round(load[0], 2),
-                    "executor": res.executor,
-                }
-            )
+            cmd = [sys.executable, __file__, "--child", str(w), "--store", str(store)]
+            cmd += ["--scenario", args.scenario, "--runs", str(args.runs), "--seed", str(args.seed)]
+            if args.keep_events:
+                cmd.append("--keep-events")
+            load_before = os.getloadavg()
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                return done.returncode
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["load_avg_before"] = [round(x, 2) for x in load_before]
+            row["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
+            results.append(row)
     base = next((r for r in results if r["workers"] == 1), None)
     for r in results:
         if base is not None and r["workers"] > 1:
@@ -85,8 +116,6 @@ def main() -> int:
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
                 "cpu_count": os.cpu_count(),
-                "load_avg_before": [round(x, 2) for x in load_before],
-                "load_avg_after": [round(x, 2) for x in os.getloadavg()],
                 "results": results,
                 "targets": {"wall_s_1000_runs_2_cores": 30.0, "parallel_efficiency": 0.85},
             },

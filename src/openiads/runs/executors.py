@@ -202,11 +202,19 @@ class DaskExecutor:
         self.client.close()
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (CPU affinity respected), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def make_executor(ctx: StudyContext, *, workers: int | None, cluster: str | None) -> Any:
     """The executor a study asked for (``cluster`` wins over ``workers``)."""
     if cluster:
         return DaskExecutor(ctx, cluster)
-    n = workers if workers is not None else (os.cpu_count() or 1)
+    n = workers if workers is not None else usable_cores()
     if n < 1:
         raise InputError(f"--workers must be at least 1; got {n}", field="--workers")
     if n == 1:
