@@ -150,6 +150,28 @@ def test_m_of_n_confirmation_and_deletion_after_misses() -> None:
     assert lost["tracks_confirmed"] == 1 and lost["tracks_lost"] == 1
 
 
+def test_track_whose_covariance_grows_too_wide_is_deleted() -> None:
+    """No detections for a while: the position std grows past max_position_std_m first."""
+    cfg = TrackerConfig(
+        model="cv",
+        confirm_m=2,
+        confirm_n=2,
+        delete_after_misses=100,
+        max_position_std_m=1000.0,
+        init_velocity_std_mps=100.0,
+    )
+    pic = AirPicture(cfg, ["r"], np.zeros((1, 3)))
+    r = np.eye(3) * 100.0
+    for k in range(2):
+        pic.scan_enu(float(k), 0, np.array([[100.0 * k, 0.0, 1000.0]]), r, np.array([0]))
+    events = []
+    for k in range(2, 120):
+        events += pic.scan_enu(float(k), 0, np.zeros((0, 3)), r, np.zeros(0, dtype=np.int64))
+    assert [(e[1], e[4]["reason"]) for e in events] == [("track_lost", "covariance")]
+    # velocity std ~14 m/s after two detections 1 s apart, plus process noise: 1 km in ~1 min
+    assert 40.0 < events[0][0] < 99.0
+
+
 def test_tentative_track_that_cannot_reach_m_of_n_is_dropped() -> None:
     cfg = TrackerConfig(model="cv", confirm_m=2, confirm_n=3)
     pic = AirPicture(cfg, ["r"], np.zeros((1, 3)))

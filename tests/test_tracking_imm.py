@@ -38,12 +38,12 @@ def _turning_target(t: np.ndarray, speed_mps: float = 250.0, accel_g: float = 5.
     return out
 
 
-def _track(model: str, seed: int) -> tuple[dict, list]:
+def _track(model: str, seed: int, maneuver: str = "cv") -> tuple[dict, list]:
     rng = np.random.default_rng(seed)
     t = np.arange(0.0, 90.0, 1.0)
     truth = _turning_target(t)
     sigma = np.array([30.0, 1.0e-3, 1.0e-3])
-    cfg = TrackerConfig(model=model)
+    cfg = TrackerConfig(model=model, imm_maneuver_model=maneuver)
     pic = AirPicture(cfg, ["radar"], np.zeros((1, 3)))
     events = []
     for ti, p in zip(t, truth, strict=True):
@@ -62,10 +62,11 @@ def test_turn_geometry_is_5g() -> None:
     assert np.linalg.norm(acc, axis=1).max() == pytest.approx(5 * G, rel=1e-3, abs=0.0)
 
 
-def test_imm_holds_a_5g_turn_that_cv_loses() -> None:
+@pytest.mark.parametrize("maneuver", ["cv", "ca"])
+def test_imm_holds_a_5g_turn_that_cv_loses(maneuver: str) -> None:
     lost_cv = lost_imm = 0
     for seed in range(5):
-        m_imm, ev_imm = _track("imm", seed)
+        m_imm, ev_imm = _track("imm", seed, maneuver)
         m_cv, ev_cv = _track("cv", seed)
         radar_imm = m_imm["radars"]["radar"]
         # IMM: one radar track and one fused track from start to end, never lost
