@@ -303,3 +303,48 @@ def test_store_errors_are_input_errors(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(InputError, match=f"reads {SCHEMA_VERSION}"):
         RunStore(path, read_only=True)
+
+
+def test_study_statistics_from_known_rows(tmp_path: Path) -> None:
+    from openiads.runs.report import public, study_statistics, write_plots
+    from openiads.runs.stats import mean_interval, wilson_interval
+
+    path = tmp_path / "s.duckdb"
+    with RunStore(path) as store:
+        store.register_study(_record(), [{"x.a": 1}, {"x.a": 2}])
+        empty = study_statistics(store, "abc123")
+        assert [p["done"] for p in empty["points"]] == [0, 0]
+        store.write_batch("abc123", [_result(0, r) for r in range(4)])
+        stats = study_statistics(store, "abc123")
+    p0, p1 = stats["points"]
+    assert p1["done"] == 0
+    # leakers = rep % 2 → [0, 1, 0, 1]
+    mi = mean_interval([0, 1, 0, 1])
+    assert p0["leakers"]["mean"] == pytest.approx(0.5, abs=1e-12)
+    assert p0["leakers"]["high"] == pytest.approx(mi.high, abs=1e-12)
+    assert p0["leakers"]["low"] == 0.0  # raised from a negative t bound
+    lo, hi = wilson_interval(2, 4)
+    assert p0["p_no_leak"] == {"p": 0.5, "low": float(lo), "high": float(hi), "k": 2, "n": 4}
+    # spent per fire unit = rep + 1 → mean 2.5; the total is the same single unit
+    assert p0["interceptors_spent"]["s1"]["mean"] == pytest.approx(2.5, abs=1e-12)
+    assert p0["interceptors_spent_total"]["mean"] == pytest.approx(2.5, abs=1e-12)
+    # magazine empties only in rep 0, at 120.5 s
+    mag = p0["magazine_empty"]["s1"]
+    assert (mag["p_empty"]["k"], mag["p_empty"]["n"]) == (1, 4)
+    assert mag["time_s"]["mean"] == pytest.approx(120.5, abs=1e-9)
+    det = p0["first_detection"]
+    assert det["F-35A"]["p_detected"]["k"] == 4
+    assert det["F-35A"]["range_m"]["mean"] == pytest.approx(9.5e4, abs=1e-6)
+    assert det["Tomahawk"]["p_detected"]["k"] == 0
+    # draws: one figure varies with rep (and with nothing else), one is constant
+    (sens_leak, sens_spent) = stats["sensitivity"]
+    assert (sens_leak["outcome"], sens_spent["outcome"]) == ("leakers", "interceptors_spent_total")
+    # leakers alternate 0, 1, 0, 1 while the range draw rises: ρ of ranks = 0.4472
+    leak = {f["path"]: f["rho"] for f in sens_leak["figures"]}
+    assert leak["missile.x.max_range_m"] == pytest.approx(0.4472136, abs=1e-6)
+    spent = {f["path"]: f["rho"] for f in sens_spent["figures"]}
+    assert spent["missile.x.max_range_m"] == pytest.approx(1.0, abs=1e-12)
+    assert math.isnan(spent["radar.y.ref_range_m"])
+    json.dumps(public(stats), allow_nan=False)  # JSON-ready, no NaN
+    files = write_plots(stats, tmp_path / "plots", formats=("png",))
+    assert {f.name.split("-", 1)[1] for f in files} >= {"leakers.png", "expenditure.png"}
