@@ -588,3 +588,13 @@ def test_report_on_missing_or_foreign_file_is_one_line(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "not an openiads run store" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_store_held_by_a_running_study_is_a_clear_error(scenario: Path, tmp_path: Path) -> None:
+    path = tmp_path / "busy.duckdb"
+    with RunStore(path):  # this process holds the file, as a running study would
+        for args in (["report", str(path)], ["study", str(scenario), "--out", str(path)]):
+            res = _cli(*args)
+            assert res.returncode == 2
+            assert "open in another process" in res.stderr
+            assert len(res.stderr.strip().splitlines()) == 1
