@@ -191,3 +191,40 @@ def test_metrics_of_an_empty_picture_are_json_clean() -> None:
     text = json.dumps(pic.metrics(), allow_nan=False)
     assert '"purity": null' in text
     assert len(pic.fused_tracks(1.0)) == 0
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("  gate_probability: 1.5\n", "tracking.gate_probability: Input should be less than 1"),
+        ("  confirm_m: 5\n  confirm_n: 3\n", "confirm_m (5) must not exceed confirm_n (3)"),
+        ("  gate_prob: 0.99\n", "unknown tracker parameter 'gate_prob'"),
+    ],
+)
+def test_bad_tracking_block_in_a_scenario_is_one_clear_cli_error(
+    tmp_path, block: str, expected: str
+) -> None:
+    """Through the real command line: exit code 2, one line naming file, line and field."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = Path(__file__).parents[1] / "scenarios" / "hormuz-2019.yaml"
+    text = base.read_text()
+    n_lines = len(text.splitlines())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text + "tracking:\n  model: imm\n" + block)
+    res = subprocess.run(
+        [sys.executable, "-m", "openiads.cli", "run", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 2
+    err = res.stderr.strip()
+    assert "Traceback" not in res.stderr
+    assert len(err.splitlines()) == 1
+    assert expected in err
+    assert err.startswith(f"error: {bad}:")
+    line = int(err.split(":")[2])
+    assert n_lines + 2 <= line <= n_lines + 4  # points into the tracking block

@@ -47,7 +47,7 @@ from openiads.tracking.tracker import (
     MotionModel,
     RadarTracker,
     TrackArrays,
-    _TrackStats,
+    TrackStats,
 )
 
 FloatArray = NDArray[np.float64]
@@ -106,7 +106,7 @@ class AirPicture:
         self.f_nrad = np.zeros(self.fused.capacity, dtype=np.int64)  # radar tracks feeding it
         self._slot_of = np.full(64, -1, dtype=np.int64)  # fused id -> slot (-1: none)
         self._next_fused = 1
-        self.fstats = _TrackStats()
+        self.fstats = TrackStats()
 
     # ------------------------------------------------------------------ scans
     def scan(
@@ -280,7 +280,9 @@ class AirPicture:
         tr, fu = trk.tracks, self.fused
         events: list[Event] = []
         lx, lp = trk.combined(rows, 6)
-        lx, lp = predict_cv6(lx, lp, np.full(rows.size, t_s - (trk.t_s or t_s)), self.q_cv)
+        lx, lp = predict_cv6(
+            lx, lp, np.full(rows.size, t_s - (trk.t_s if trk.t_s is not None else t_s)), self.q_cv
+        )
         # fused tracks already fed by a track of this radar are not candidates
         linked = tr.fused_id[tr.active & (tr.fused_id >= 0)]
         taken = np.zeros(fu.capacity, dtype=bool)

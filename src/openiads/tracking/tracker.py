@@ -64,7 +64,7 @@ class TrackArrays:
     t_born_s: FloatArray  # (C,) time of the first detection
     truth_cand: IntArray  # (C,) Boyer-Moore majority candidate of the detections' truth
     truth_votes: IntArray  # (C,) its vote count
-    last_truth: IntArray  # (C,) object the track follows now (-1 none), see _TrackStats
+    last_truth: IntArray  # (C,) object the track follows now (-1 none), see TrackStats
     pending_truth: IntArray  # (C,) a different object seen once since (-1 none)
     fused_id: IntArray  # (C,) fused air-picture track this track feeds (-1 none)
 
@@ -185,7 +185,7 @@ class RadarTracker:
         self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
         self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
         self.last_unlinked = np.zeros(0, dtype=np.int64)  # fused ids of tracks it deleted
-        self.stats = _TrackStats()
+        self.stats = TrackStats()
 
     def _models(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
         return self.motion.matrices(dt_s)
@@ -353,7 +353,7 @@ class RadarTracker:
         ]
 
 
-class _TrackStats:
+class TrackStats:
     """Bookkeeping for purity and continuity, from the (hidden) truth of the detections."""
 
     def __init__(self) -> None:
