@@ -228,3 +228,19 @@ def test_bad_tracking_block_in_a_scenario_is_one_clear_cli_error(
     assert err.startswith(f"error: {bad}:")
     line = int(err.split(":")[2])
     assert n_lines + 2 <= line <= n_lines + 4  # points into the tracking block
+
+
+def test_events_follow_the_outcome_contract() -> None:
+    """(t, kind, actor, target, details): kinds known to the outcome, details JSON-clean."""
+    import json
+
+    from openiads.outcome import EVENT_KINDS
+
+    _, events, _, _ = _fly(TrackerConfig(), 80, blind_from_s=30.0)
+    assert {e[1] for e in events} == {"track_confirmed", "track_fused", "track_lost"}
+    for t, kind, actor, target, details in events:
+        assert isinstance(t, float) and kind in EVENT_KINDS
+        assert actor in ("91N6E", "96L6E", "cp")
+        assert target == f"{actor}/{details['track_id']}"
+        json.dumps(details, allow_nan=False)  # native types only
+        assert isinstance(details["track_id"], int)
