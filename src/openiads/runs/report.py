@@ -176,6 +176,7 @@ def study_statistics(
         out_points.append(block)
 
     result: dict[str, Any] = {
+        "caveat": "",
         "study": {
             k: rec[k]
             for k in (
@@ -197,6 +198,7 @@ def study_statistics(
     }
     if draws.num_rows:
         result["sensitivity"] = _sensitivity(draws, out_points, confidence)
+    result["caveat"] = caveat(result)
     return result
 
 
@@ -395,6 +397,25 @@ def print_report(stats: dict[str, Any], console: Any = None) -> None:
         for f in sens["figures"][:15]:
             t.add_row(f["path"], _fmt(f["rho"], 3), f"[{_fmt(f['low'], 2)}, {_fmt(f['high'], 2)}]")
         con.print(t)
+    con.print(caveat(stats))
+
+
+def caveat(stats: dict[str, Any]) -> str:
+    """The plain-words limits of what the tables say."""
+    pct = round(stats["confidence"] * 100)
+    text = (
+        f"Caveat: intervals ({pct}%) are the sampling error of these replications only. They say "
+        "nothing about whether the model or its public figures are right: a precise answer "
+        "from wrong inputs is still wrong."
+    )
+    if stats["study"]["uncertainty"] == "catalog":
+        text += (
+            " Rank correlations cover only the ranges the catalog states for each figure, and "
+            "with many figures some bars stand out by chance."
+        )
+    else:
+        text += " Catalog figures were held at their nominal values (see --uncertainty catalog)."
+    return text
 
 
 # ----------------------------------------------------------------------------- plots
