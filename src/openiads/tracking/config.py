@@ -73,9 +73,16 @@ class TrackerConfig(BaseModel):
         gt=0.0,
         le=3600.0,
         description=(
-            "IMM only: mean time a target stays in one motion mode, s; the probability of "
-            "switching mode between two scans dt apart is 1 - exp(-dt / imm_mean_sojourn_s)."
+            "IMM only: mean time a target flies quietly (CV mode) before a manoeuvre, s; the "
+            "probability of starting one between two scans dt apart is "
+            "1 - exp(-dt / imm_mean_sojourn_s)."
         ),
+    )
+    imm_maneuver_sojourn_s: float = Field(
+        default=20.0,
+        gt=0.0,
+        le=3600.0,
+        description="IMM only: mean duration of a manoeuvre (manoeuvre mode), s.",
     )
     gate_probability: float = Field(
         default=0.999,
