@@ -308,6 +308,26 @@ def test_a_worker_killed_mid_study_is_one_line_and_the_rerun_completes(
     assert _dump(out) == _dump(reference)
 
 
+@pytest.mark.slow
+def test_ctrl_c_on_a_dask_cluster_keeps_what_is_done_and_resumes(
+    scenario: Path, reference: Path, tmp_path: Path
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "dask-interrupted.duckdb"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        args = ["study", str(scenario), "--runs", str(RUNS), "--seed", str(SEED)]
+        args += ["--keep", "events", "--cluster", cluster.scheduler_address, "--out", str(out)]
+        code, err = _start_and_stop_after_first_commit(args, signal.SIGINT)
+        assert code == 130, err
+        assert "Traceback" not in err
+        assert 0 < len(_dump(out)["rows"]) <= RUNS
+        again = _cli(*args)
+        assert again.returncode == 0, again.stderr
+    assert _dump(out) == _dump(reference)
+
+
 # ----------------------------------------------------------------- replay, report, store
 
 
