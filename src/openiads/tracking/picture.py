@@ -107,6 +107,7 @@ class AirPicture:
         self._slot_of = np.full(64, -1, dtype=np.int64)  # fused id -> slot (-1: none)
         self._next_fused = 1
         self.fstats = TrackStats()
+        self._dirty = False  # a radar track was confirmed or unlinked since the last fuse
 
     # ------------------------------------------------------------------ scans
     def scan(
@@ -150,6 +151,8 @@ class AirPicture:
         if trk.last_unlinked.size:
             self._unlink(trk.last_unlinked)
         self._fold(trk, float(t_s), z, r, truth)
+        if events:  # confirmations (new radar tracks to link) or losses
+            self._dirty = True
         return events
 
     def _slots(self, fused_ids: IntArray) -> IntArray:
@@ -197,6 +200,7 @@ class AirPicture:
         if outside.any():
             tr.fused_id[sel[outside]] = -1
             np.subtract.at(self.f_nrad, slot[outside], 1)
+            self._dirty = True
         inside = slot[~outside]
         self.fused.n_hits[inside] += 1
         self.fused.misses[inside] = 0
@@ -235,6 +239,9 @@ class AirPicture:
         """
         t_s = float(t_s)
         events: list[Event] = []
+        if not self._dirty:
+            return events
+        self._dirty = False
         fu = self.fused
         # 1. drop fused tracks that no radar track feeds any more
         dead = np.flatnonzero(fu.active & (self.f_nrad <= 0))
