@@ -294,3 +294,15 @@ def test_ospa_and_gospa_match_stone_soup() -> None:
             assert ospa(x, y, c=500.0, p=1.0) == pytest.approx(ref, rel=1e-9, abs=1e-9)
         ref_g = gm.compute_gospa_metric(xs, ys)[0].value["distance"]
         assert gospa(x, y, c=500.0, p=2.0)["gospa"] == pytest.approx(ref_g, rel=1e-9, abs=1e-9)
+
+
+def test_ospa_is_a_metric_on_random_sets() -> None:
+    """Schuhmacher et al. 2008 prove OSPA a metric: symmetry, identity, triangle inequality."""
+    rng = np.random.default_rng(21)
+    for _ in range(200):
+        a, b, c = (rng.uniform(0.0, 2000.0, (int(rng.integers(0, 8)), 2)) for _ in range(3))
+        ab = ospa(a, b, c=300.0, p=2.0)
+        assert ab == pytest.approx(ospa(b, a, c=300.0, p=2.0), rel=1e-12, abs=1e-12)
+        assert 0.0 <= ab <= 300.0
+        assert ospa(a, a, c=300.0, p=2.0) == pytest.approx(0.0, rel=0.0, abs=1e-9)
+        assert ab <= ospa(a, c, c=300.0, p=2.0) + ospa(c, b, c=300.0, p=2.0) + 1e-9
