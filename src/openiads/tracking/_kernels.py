@@ -341,7 +341,7 @@ def fuse_into(
     for i in range(n_rows):
         f = slots[i]
         mode = modes[i]
-        one[0] = t - ft[f]
+        one[0] = max(t - ft[f], 0.0)  # a late report is folded in at the track's time
         for a in range(6):
             xf1[0, a] = fx[f, a]
             for b in range(6):
@@ -373,7 +373,7 @@ def fuse_into(
         if mode != 0 and d2 > gamma:
             outside[i] = True
             continue
-        ft[f] = t
+        ft[f] = max(ft[f], t)
         tr_f = pp[0, 0, 0] + pp[0, 1, 1] + pp[0, 2, 2]
         tr_l = lp[i, 0, 0] + lp[i, 1, 1] + lp[i, 2, 2]
         if mode == 0 or (mode == 2 and tr_l <= tr_f):

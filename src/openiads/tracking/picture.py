@@ -213,7 +213,7 @@ class AirPicture:
             rows = slot[dt == d]
             f_idx, f_val, q, pi = self.motion.matrices(float(d))
             mix_predict(self.fused.x, self.fused.p, self.fused.mu, rows, pi, f_idx, f_val, q)
-        self.f_t[slot] = t_s
+        self.f_t[slot] = np.maximum(self.f_t[slot], t_s)  # a late scan never moves it back
 
     def _fold_detections(
         self, slot: IntArray, z: FloatArray, r: FloatArray, det: IntArray, t_s: float
