@@ -244,3 +244,48 @@ def test_events_follow_the_outcome_contract() -> None:
         assert target == f"{actor}/{details['track_id']}"
         json.dumps(details, allow_nan=False)  # native types only
         assert isinstance(details["track_id"], int)
+
+
+def test_random_configurations_and_scan_orders_keep_the_picture_finite() -> None:
+    """Every model and fusion rule, radars reporting late or twice at one time, clutter:
+    fused states stay finite and covariances positive semi-definite."""
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        cfg = TrackerConfig(
+            model=str(rng.choice(["cv", "ca", "imm"])),
+            fusion=str(rng.choice(["measurement", "covariance_intersection", "best"])),
+            imm_maneuver_model=str(rng.choice(["cv", "ca"])),
+            confirm_m=int(rng.integers(1, 4)),
+            confirm_n=4,
+        )
+        n_rad = int(rng.integers(1, 4))
+        pic = AirPicture(cfg, [f"r{i}" for i in range(n_rad)], rng.uniform(-1e4, 1e4, (n_rad, 3)))
+        n = int(rng.integers(0, 30))
+        x0 = rng.uniform(-5e4, 5e4, (n, 3))
+        v = rng.normal(0.0, 200.0, (n, 3))
+        sig = np.array([30.0, 2e-3, 2e-3])
+        t = 0.0
+        for _k in range(25):
+            t += float(rng.choice([0.0, 0.5, 1.0, 3.0]))
+            for r in rng.permutation(n_rad):
+                last = pic.radars[r].t_s
+                tt = max(t - float(rng.choice([0.0, 0.3])), last if last is not None else 0.0)
+                seen = np.flatnonzero(rng.random(n) < 0.8)
+                d = x0[seen] + v[seen] * tt - pic.radar_positions_enu[r]
+                rr = np.linalg.norm(d, axis=1)
+                z = (
+                    np.column_stack([rr, np.arctan2(d[:, 0], d[:, 1]), np.arcsin(d[:, 2] / rr)])
+                    + rng.normal(size=(seen.size, 3)) * sig
+                )
+                nc = int(rng.poisson(5))
+                zc = np.column_stack(
+                    [rng.uniform(1e3, 6e4, nc), rng.uniform(0, 6.3, nc), rng.uniform(0, 0.5, nc)]
+                )
+                truth = np.concatenate([seen, np.full(nc, -1)])
+                pic.scan(tt, int(r), np.concatenate([z, zc]), sig, truth)
+            pic.fuse(t)
+            ft = pic.fused_tracks(t)
+            assert np.all(np.isfinite(ft.x_enu)) and np.all(np.isfinite(ft.P))
+            if len(ft):
+                assert np.linalg.eigvalsh(ft.P).min() > -1e-6
+                assert np.all(np.diff(ft.ids) > 0)
