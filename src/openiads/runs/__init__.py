@@ -1,12 +1,14 @@
 """Monte Carlo studies: seeds, sweeps, catalog uncertainty, executors, the run store, reports.
 
->>> from openiads.runs import StudyRequest, run_study, RunStore, replay   # doctest: +SKIP
+>>> from openiads.runs import StudyRequest, run_study, RunStore   # doctest: +SKIP
+>>> from openiads.runs.replay import replay
 >>> res = run_study(StudyRequest("scenarios/hormuz-2019.yaml", out="h.duckdb", runs=100))
 >>> with RunStore("h.duckdb", read_only=True) as store:
 ...     stats = store.stats(res.study_id)
 >>> outcome = replay("h.duckdb", res.study_id, replication=3)
 
-See docs/studies.md.
+Import ``replay`` from :mod:`openiads.runs.replay` (the module of the same name would shadow
+it here). See docs/studies.md.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ __all__ = [
     "RunStore",
     "StudyRequest",
     "StudyResult",
-    "replay",
     "run_study",
     "study_statistics",
 ]
@@ -33,10 +34,6 @@ def __getattr__(name: str) -> Any:
         from openiads.runs import study
 
         return getattr(study, name)
-    if name == "replay":
-        from openiads.runs.replay import replay
-
-        return replay
     if name == "study_statistics":
         from openiads.runs.report import study_statistics
 
