@@ -1,11 +1,14 @@
 """Monte Carlo studies: seeds, sweeps, catalog uncertainty, executors, the run store, reports.
 
->>> from openiads.runs import StudyRequest, run_study, RunStore   # doctest: +SKIP
->>> from openiads.runs.replay import replay
->>> res = run_study(StudyRequest("scenarios/hormuz-2019.yaml", out="h.duckdb", runs=100))
->>> with RunStore("h.duckdb", read_only=True) as store:
-...     stats = store.stats(res.study_id)
->>> outcome = replay("h.duckdb", res.study_id, replication=3)
+Example (not run as a doctest)::
+
+    from openiads.runs import RunStore, StudyRequest, run_study
+    from openiads.runs.replay import replay
+
+    res = run_study(StudyRequest("scenarios/hormuz-2019.yaml", out="h.duckdb", runs=100))
+    with RunStore("h.duckdb", read_only=True) as store:
+        stats = store.stats(res.study_id)
+    outcome = replay("h.duckdb", res.study_id, replication=3)
 
 Import ``replay`` from :mod:`openiads.runs.replay` (the module of the same name would shadow
 it here). See docs/studies.md.
