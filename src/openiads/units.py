@@ -81,7 +81,7 @@ def unit_registry() -> pint.UnitRegistry:
     """The project's single pint registry (``m2`` and ``kts`` accepted as spellings)."""
     ureg: pint.UnitRegistry = pint.UnitRegistry()
     ureg.define("kts = knot")
-    ureg.define("gee = 9.80665 m/s**2 = g0")
+    ureg.define("gee = 9.80665 m/s**2")
     return ureg
 
 

@@ -177,6 +177,7 @@ class _Simulation:
         self.radar_ecef = np.stack([x0, y0, z0], axis=-1).reshape(-1, 3)
         self.radar_rot = _ecef_to_enu_rotation(rd.lat_deg, rd.lon_deg)
         self.ecef = np.zeros((n, 3))
+        self.masks: list[Any] = [None] * r
         cfg = TrackerConfig.model_validate(world.tracking)
         self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
         self.traj_rows: list[tuple[np.ndarray, ...]] = []
@@ -240,6 +241,19 @@ class _Simulation:
             near = np.einsum("ij,ij->i", d, d) <= (1.05 * rd.instrumented_range_m[r]) ** 2
             self._scan_radar(t, int(r), airborne[near])
 
+    def _terrain_mask(self, r: int) -> Any:
+        """The radar's line-of-sight mask over the DEM, computed on first use."""
+        if self.masks[r] is None:
+            from openiads.terrain import TerrainMask
+
+            self.masks[r] = TerrainMask(
+                self.w.dem,
+                self.w.radars.enu_m[r],
+                k=self.w.terrain_k,
+                max_distance_m=float(self.w.radars.instrumented_range_m[r]),
+            )
+        return self.masks[r]
+
     def _scan_radar(self, t: float, r: int, tgt: np.ndarray) -> None:
         w, rd = self.w, self.w.radars
         rng = self.rng["sense"]
@@ -252,9 +266,7 @@ class _Simulation:
             h_t = self.lla[tgt, 2]
             h_r = rd.alt_m[r]
             if w.dem is not None:
-                from openiads.terrain import los_visible
-
-                visible = los_visible(w.dem, rd.enu_m[r], self.enu[tgt], k=w.terrain_k)
+                visible = self._terrain_mask(r).visible(self.enu[tgt])
             else:
                 visible = earth.smooth_earth_visible(ground, h_r, h_t, k=w.terrain_k)
             elev = earth.apparent_elevation_rad(ground, h_r, h_t, k=w.terrain_k)
