@@ -82,6 +82,15 @@ def study(
         typer.echo(f"interrupted: {msg}; run the same command again to finish", err=True)
         raise SystemExit(130)
     typer.echo(msg)
+    if not quiet:
+        from openiads.runs.report import make_console, outcome_table, study_statistics
+        from openiads.runs.store import RunStore
+
+        with RunStore(res.store, read_only=True) as rs:
+            stats = study_statistics(rs, res.study_id)
+        con = make_console()
+        con.print(outcome_table(stats, max_points=20))
+        con.print(f"details and plots: openiads report {res.store} --study {res.study_id}")
 
 
 def report(

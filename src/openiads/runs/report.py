@@ -302,7 +302,8 @@ def _p(block: dict[str, Any]) -> str:
     return f"{block['p']:.3f} [{block['low']:.3f}, {block['high']:.3f}]"
 
 
-def _console() -> Any:
+def make_console() -> Any:
+    """A rich console; wide when writing to a file or a pipe."""
     from rich.console import Console
 
     con = Console()
@@ -310,21 +311,12 @@ def _console() -> Any:
     return con if con.is_terminal else Console(width=160)
 
 
-def print_report(stats: dict[str, Any], console: Any = None) -> None:
-    """Print the statistics of one study as rich tables."""
+def outcome_table(stats: dict[str, Any], max_points: int | None = None) -> Any:
+    """The headline table: leakers, P(no leak), kills, interceptors per sweep point."""
     from rich.table import Table
 
-    con = console or _console()
-    s = stats["study"]
     pct = round(stats["confidence"] * 100)
-    con.print(
-        f"[bold]{s['name']}[/bold]  study {s['study_id']}  seed {s['seed']}  "
-        f"runs {s['runs']}  uncertainty {s['uncertainty']}  catalog {s['catalog_version']}"
-    )
-    if s["sweep"]:
-        con.print("sweep: " + "; ".join(f"{w['path']} = {w['values']}" for w in s["sweep"]))
-    pts = stats["points"]
-
+    pts = stats["points"] if max_points is None else stats["points"][:max_points]
     t = Table(title=f"Outcome per sweep point (mean [{pct}% CI]; q05 / median / q95)")
     t.add_column("point")
     t.add_column("runs", justify="right")
@@ -346,6 +338,25 @@ def print_report(stats: dict[str, Any], console: Any = None) -> None:
             _ci(b["interceptors_spent_total"]) if "interceptors_spent_total" in b else "–",
             _q(b["interceptors_spent_total"]) if "interceptors_spent_total" in b else "–",
         )
+    return t
+
+
+def print_report(stats: dict[str, Any], console: Any = None) -> None:
+    """Print the statistics of one study as rich tables."""
+    from rich.table import Table
+
+    con = console or make_console()
+    s = stats["study"]
+    pct = round(stats["confidence"] * 100)
+    con.print(
+        f"[bold]{s['name']}[/bold]  study {s['study_id']}  seed {s['seed']}  "
+        f"runs {s['runs']}  uncertainty {s['uncertainty']}  catalog {s['catalog_version']}"
+    )
+    if s["sweep"]:
+        con.print("sweep: " + "; ".join(f"{w['path']} = {w['values']}" for w in s["sweep"]))
+    pts = stats["points"]
+
+    t = outcome_table(stats)
     con.print(t)
     for b in pts:
         for err in b.get("errors", []):
@@ -642,5 +653,5 @@ def report(
     else:
         print_report(stats, console)
         if files:
-            (console or _console()).print("plots: " + ", ".join(str(f) for f in files))
+            (console or make_console()).print("plots: " + ", ".join(str(f) for f in files))
     return {"statistics": pub, "plots": files}
