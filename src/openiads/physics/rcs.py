@@ -29,8 +29,11 @@ def aspect_angle_rad(velocity_enu: ArrayLike, los_to_radar_enu: ArrayLike) -> An
     """
     v = np.asarray(velocity_enu, dtype=np.float64)
     los = np.asarray(los_to_radar_enu, dtype=np.float64)
-    cross = np.cross(v, los)
-    sin_part = np.sqrt(np.sum(cross * cross, axis=-1))
+    # |v × l| written out per component: np.cross carries a large per-call overhead.
+    vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
+    lx, ly, lz = los[..., 0], los[..., 1], los[..., 2]
+    cx, cy, cz = vy * lz - vz * ly, vz * lx - vx * lz, vx * ly - vy * lx
+    sin_part = np.sqrt(cx * cx + cy * cy + cz * cz)
     cos_part = np.sum(v * los, axis=-1)
     out = np.arctan2(sin_part, cos_part)
     # atan2(0, 0) is 0 already; keep it explicit so the convention survives refactoring.
