@@ -124,8 +124,11 @@ class LocalExecutor:
     def run(self, batches: list[Batch]) -> Iterator[list[ReplicationResult]]:
         self.pending = {self.pool.submit(run_pool_batch, b) for b in batches}
         while self.pending:
-            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
             for fut in done:
+                # A finished batch leaves ``pending`` only when handed over, so that after
+                # Ctrl-C :meth:`stop` still collects the ones not yet stored.
+                self.pending.discard(fut)
                 yield fut.result()
 
     def stop(self) -> list[list[ReplicationResult]]:
