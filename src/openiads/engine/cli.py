@@ -150,6 +150,16 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], folder: Pat
         f"killed {summary['kills']}, leaked {summary['leakers']}, "
         f"survived {summary['survivors']}; interceptors spent {summary['interceptors_spent']}"
     )
+    fused = (summary.get("tracking") or {}).get("fused")
+    if fused:
+        delay = fused.get("detection_to_confirmation_s_mean")
+        console.print(
+            f"air picture: {fused.get('tracks_confirmed')} fused tracks on "
+            f"{fused.get('objects_tracked')} objects, purity {fused.get('purity')}, "
+            f"id swaps {fused.get('id_swaps')}, breaks {fused.get('breaks')}, "
+            f"false tracks {fused.get('false_tracks')}"
+            + (f", detection to confirmed track {delay:.0f} s on average" if delay else "")
+        )
     for note in manifest.get("notes", []):
         console.print(f"[dim]note: {note}[/dim]")
     console.print(
