@@ -35,7 +35,7 @@ CASES = {
         40,
         ["air[0].route[0].speed", "expected a speed"],
     ),
-    "missing_unit": ("duration: 50 min", "duration: 50", 10, ["duration", "a unit is required"]),
+    "missing_unit": ("duration: 25 min", "duration: 25", 10, ["duration", "a unit is required"]),
     "negative_range": (
         "    doctrine: {salvo: 1, shoot_look_shoot: true, max_salvos: 2}",
         "    mast: -10 m\n    doctrine: {salvo: 1, shoot_look_shoot: true, max_salvos: 2}",

@@ -4,6 +4,6 @@ The engine's ``decide`` stage (``openiads.engine.core``) calls these functions; 
 docs/models/engine.md for the doctrine they implement.
 """
 
-from openiads.c2.threat import time_to_defended_areas
+from openiads.c2.threat import time_to_defended_areas, time_to_enter_polygons
 
-__all__ = ["time_to_defended_areas"]
+__all__ = ["time_to_defended_areas", "time_to_enter_polygons"]

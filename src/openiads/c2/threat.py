@@ -12,19 +12,27 @@ evaluation and weapon assignment decision support: a review", ORiON 23(2), 2007)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from openiads.scenario.compile import Areas, inside_areas
 
 
-def time_to_defended_areas(areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray) -> np.ndarray:
+def time_to_defended_areas(
+    areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray, *, with_inside: bool = False
+) -> Any:
     """Seconds until each track (positions/velocities (K,3) in the scenario ENU frame) first
-    reaches any defended area flying straight; 0 if inside, ``inf`` if never."""
+    reaches any defended area flying straight; 0 if inside, ``inf`` if never.
+
+    The time is to the area's circumscribing circle, so it is a lower bound for polygons.
+    With ``with_inside``, also returns whether each track is inside an area itself.
+    """
     pos_enu = np.asarray(pos_enu, dtype=float).reshape(-1, 3)
     vel_enu = np.asarray(vel_enu, dtype=float).reshape(-1, 3)
     if not areas.ids:
-        return np.full(len(pos_enu), np.inf)
-    inside = inside_areas(areas, pos_enu[:, 0], pos_enu[:, 1])
+        none = np.full(len(pos_enu), np.inf)
+        return (none, np.zeros(len(pos_enu), dtype=bool)) if with_inside else none
     d = pos_enu[:, None, :2] - areas.centers_enu[None, :, :]
     v = vel_enu[:, None, :2]
     vv = np.sum(v * v, axis=-1)
@@ -35,4 +43,45 @@ def time_to_defended_areas(areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarra
         t_hit = (-dv - np.sqrt(np.maximum(disc, 0.0))) / vv
     t_hit = np.where((disc >= 0) & (vv > 0) & (t_hit >= 0), t_hit, np.inf)
     t_hit = np.where(dd <= 0, 0.0, t_hit)
-    return np.where(inside, 0.0, t_hit.min(axis=1))
+    tgo = t_hit.min(axis=1)
+    if not with_inside:
+        return tgo
+    inside = inside_areas(areas, pos_enu[:, 0], pos_enu[:, 1])
+    return np.where(inside, 0.0, tgo), inside
+
+
+def time_to_enter_polygons(areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray) -> np.ndarray:
+    """Seconds until each track, flying straight, first crosses into a polygon area (0 if it
+    is inside one, ``inf`` if it never does); circles use their exact entry time.
+
+    Exact for the straight-line prediction: the earliest crossing of the track's ray with any
+    polygon edge (Cramer's rule per track and edge), or the circle's entry time.
+    """
+    pos = np.asarray(pos_enu, dtype=float).reshape(-1, 3)[:, :2]
+    vel = np.asarray(vel_enu, dtype=float).reshape(-1, 3)[:, :2]
+    out = np.full(len(pos), np.inf)
+    if not areas.ids:
+        return out
+    inside = inside_areas(areas, pos[:, 0], pos[:, 1])
+    for poly, c, r in zip(areas.polygons_enu, areas.centers_enu, areas.radii_m, strict=True):
+        if poly is None:
+            d = pos - c
+            vv = np.sum(vel * vel, axis=-1)
+            dv = np.sum(d * vel, axis=-1)
+            disc = dv**2 - vv * (np.sum(d * d, axis=-1) - r * r)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t_in = (-dv - np.sqrt(np.maximum(disc, 0.0))) / vv
+            ok = (disc >= 0) & (vv > 0) & (t_in >= 0)
+            out = np.minimum(out, np.where(ok, t_in, np.inf))
+            continue
+        a = poly  # (P,2) edge starts
+        e = np.roll(poly, -1, axis=0) - poly  # (P,2) edge vectors
+        # Solve pos + vel t = a + e u, t >= 0, 0 <= u <= 1, for every (track, edge).
+        denom = vel[:, None, 0] * e[None, :, 1] - vel[:, None, 1] * e[None, :, 0]
+        w = a[None, :, :] - pos[:, None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_hit = (w[..., 0] * e[None, :, 1] - w[..., 1] * e[None, :, 0]) / denom
+            u_hit = (w[..., 0] * vel[:, None, 1] - w[..., 1] * vel[:, None, 0]) / denom
+        ok = (denom != 0) & (t_hit >= 0) & (u_hit >= 0) & (u_hit <= 1)
+        out = np.minimum(out, np.where(ok, t_hit, np.inf).min(axis=1))
+    return np.where(inside, 0.0, out)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pymap3d
 
 from openiads import __version__
-from openiads.c2 import time_to_defended_areas
+from openiads.c2 import time_to_defended_areas, time_to_enter_polygons
 from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
 from openiads.physics import detection, earth, kinematics, lethality, rcs
 from openiads.scenario.compile import SIDES, TARGET_CLASSES, World
@@ -178,6 +178,11 @@ class _Simulation:
         self.radar_rot = _ecef_to_enu_rotation(rd.lat_deg, rd.lon_deg)
         self.ecef = np.zeros((n, 3))
         self.masks: list[Any] = [None] * r
+        self.skip_idle = True
+        self.next_decide = 0.0
+        times = world.air.wp_time_s
+        n_wp = np.isfinite(times).sum(axis=1)
+        self.t_last = times[np.arange(n), np.maximum(n_wp - 1, 0)]
         cfg = TrackerConfig.model_validate(world.tracking)
         self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
         self.traj_rows: list[tuple[np.ndarray, ...]] = []
@@ -191,9 +196,9 @@ class _Simulation:
     # ------------------------------------------------------------------------------------
     def run(self) -> Outcome:
         w = self.w
-        n_ticks = int(np.floor(w.duration_s / w.tick_s + 1e-9))
-        for i in range(n_ticks + 1):
-            t = i * w.tick_s
+        t_end = np.floor(w.duration_s / w.tick_s + 1e-9) * w.tick_s
+        t = 0.0
+        while t <= t_end + 1e-9:
             self._move(t)
             self._sense(t)
             self.events.extend(self.picture.fuse(t))
@@ -204,7 +209,37 @@ class _Simulation:
             self._sample(t)
             if not self.alive.any() and not self.ic.active():
                 break
+            t = self._next_step(t)
         return self._outcome()
+
+    def _next_step(self, t: float) -> float:
+        """The next tick at which any stage can change anything.
+
+        Ticks in between are idle: no radar scan completes, no interceptor is launched or
+        arrives, no object ends its route, no reload or trajectory sample is due, and the
+        decide stage has shown (with lower bounds on when each blocking condition can
+        clear) that no engagement can start. Skipping them gives exactly the events of a
+        tick-by-tick run (tested), much faster for sparse scenarios.
+        """
+        tick = self.w.tick_s
+        if not self.skip_idle:
+            return t + tick
+        ic = self.ic
+        n = ic.n
+        times = [float(self.next_scan.min(initial=np.inf)), self.next_decide]
+        if n:
+            st = ic.state[:n]
+            times.append(float(ic.launch_t[:n][st == 0].min(initial=np.inf)))
+            times.append(float(ic.arrive_t[:n][st == 1].min(initial=np.inf)))
+        if self.traj_dt is not None:
+            times.append(self.next_traj)
+        live = self.alive & ~self.ended
+        times.append(float(self.t_last[live].min(initial=np.inf)))
+        times.append(float(self.reload_at.min(initial=np.inf)))
+        soonest = min(times)
+        if not np.isfinite(soonest):
+            return np.inf
+        return max(t + tick, float(np.ceil(soonest / tick - 1e-9)) * tick)
 
     # ---- move ------------------------------------------------------------------------------
     def _move(self, t: float) -> None:
@@ -340,7 +375,10 @@ class _Simulation:
         return np.where(self.seen_ids[pos] == ids, self.seen_t[pos], np.inf)
 
     def _decide(self, t: float) -> None:
+        """Threat evaluation and weapon-target assignment; sets ``next_decide``, the earliest
+        tick at which a decision could differ (a lower bound over every blocked option)."""
         w, fu, ms = self.w, self.w.fire_units, self.w.missiles
+        self.next_decide = np.inf
         tracks = self.picture.fused_tracks(t)
         if len(tracks.ids) == 0 or len(fu.ids) == 0:
             return
@@ -349,7 +387,10 @@ class _Simulation:
         valid = tracks.confirmed & (truth >= 0)
         ti = np.where(valid, truth, 0)
         hostile = valid & (w.air.side[ti] == HOSTILE) & self.alive[ti]
-        free = (self.tgt_rounds_left[ti] == 0) & (self.tgt_busy_until[ti] <= t)
+        busy_until = self.tgt_busy_until[ti]
+        free = (self.tgt_rounds_left[ti] == 0) & (busy_until <= t)
+        later = hostile & (self.tgt_rounds_left[ti] == 0) & (busy_until > t)
+        self.next_decide = float(busy_until[later].min(initial=np.inf))
         cand = np.flatnonzero(hostile & free)
         if cand.size == 0:
             return
@@ -358,9 +399,9 @@ class _Simulation:
         cand = cand[np.sort(first)]
         pos = tracks.x_enu[cand, :3]
         vel = tracks.x_enu[cand, 3:]
-        tgo = time_to_defended_areas(w.areas, pos, vel)
+        tgo, inside = time_to_defended_areas(w.areas, pos, vel, with_inside=True)
         order = np.argsort(tgo, kind="stable")
-        cand, pos, vel, tgo = cand[order], pos[order], vel[order], tgo[order]
+        cand, pos, vel, tgo, inside = cand[order], pos[order], vel[order], tgo[order], inside[order]
 
         n_c, n_f, n_m = cand.size, len(fu.ids), len(ms.names)
         # Feasibility of every (track, fire unit, missile) triple.
@@ -373,18 +414,51 @@ class _Simulation:
         holds = (fu.fc_radar[f_i] >= 0) & (
             t - self.last_seen[fc, obj] <= FC_HOLD_SCANS * w.radars.scan_period_s[fc] + w.tick_s
         )
-        react_ok = t >= seen_t[cand][c_i] + fu.reaction_time_s[f_i]
+        react_at = seen_t[cand][c_i] + fu.reaction_time_s[f_i]
+        react_ok = t >= react_at
         roe = fu.roe[f_i]
-        roe_ok = (roe == 0) | ((roe == 1) & np.isfinite(tgo[c_i])) | ((roe == 3) & (tgo[c_i] == 0))
+        roe_ok = (roe == 0) | ((roe == 1) & np.isfinite(tgo[c_i])) | ((roe == 3) & inside[c_i])
         stock = self.ready[f_i, m_i] >= fu.salvo[f_i]
         more = self.salvos_at_target[obj] < np.where(
             fu.shoot_look_shoot[f_i], fu.max_salvos[f_i], 1
         )
         # Kinematic pre-gate: within reach of the missile during its flight time.
         gap = pos[c_i] - fu.enu_m[f_i]
-        reach = ms.max_range_m[m_i] + np.linalg.norm(vel[c_i], axis=-1) * ms.max_tof_s[m_i]
-        near = np.einsum("ij,ij->i", gap, gap) <= reach**2
+        speed = np.linalg.norm(vel[c_i], axis=-1)
+        reach = ms.max_range_m[m_i] + speed * ms.max_tof_s[m_i]
+        dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+        near = dist <= reach
         pre = holds & react_ok & roe_ok & stock & more & near
+
+        if (roe == 3).any():
+            entry = time_to_enter_polygons(w.areas, pos, vel)
+        else:
+            entry = np.zeros(n_c)
+        # When could each blocked option clear at the earliest? Tracks change only at radar
+        # scans, rounds only at reloads; a condition that cannot clear gives +inf.
+        next_scan = float(self.next_scan.min(initial=np.inf))
+        ninf = np.full(c_i.size, -np.inf)
+        wake = np.maximum.reduce(
+            [
+                np.where(holds, ninf, self.next_scan[fc]),
+                np.where(react_ok, ninf, react_at),
+                np.where(
+                    roe_ok,
+                    ninf,
+                    np.select(
+                        [roe == 1, roe == 3],
+                        [np.full(c_i.size, next_scan), t + np.maximum(entry[c_i], w.tick_s)],
+                        np.inf,
+                    ),
+                ),
+                np.where(stock, ninf, self.reload_at[f_i, m_i]),
+                np.where(more, ninf, np.inf),
+                np.where(near, ninf, t + (dist - reach) / np.maximum(speed, 1.0)),
+            ]
+        )
+        # Options that pass every pre-check are re-examined on the next tick.
+        wake = np.where(pre, t + w.tick_s, np.minimum(wake, next_scan))
+        self.next_decide = min(self.next_decide, float(wake.min(initial=np.inf)))
         if not pre.any():
             return
         k = np.flatnonzero(pre)

@@ -1,0 +1,49 @@
+"""Skipping idle ticks changes nothing: the event table equals a tick-by-tick run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import SCENARIOS
+from openiads.c2 import time_to_enter_polygons
+from openiads.engine.core import _Simulation
+from openiads.scenario import compile_world, load_scenario
+from openiads.scenario.compile import Areas
+
+
+@pytest.mark.parametrize("name", ["hormuz-2019.yaml", "s400-gulf.yaml"])
+def test_idle_tick_skipping_gives_identical_events(name: str) -> None:
+    world = compile_world(load_scenario(SCENARIOS / name))
+    tables = []
+    for skip in (False, True):
+        sim = _Simulation(world, 4, None)
+        sim.skip_idle = skip
+        tables.append(sim.run().events)
+    assert tables[0].num_rows > 10
+    assert tables[0].equals(tables[1])
+
+
+def test_time_to_enter_polygon_and_circle() -> None:
+    square = np.array([[0.0, 0.0], [1000.0, 0.0], [1000.0, 1000.0], [0.0, 1000.0]])
+    areas = Areas(
+        ids=["sq", "c"],
+        polygons_enu=[square, None],
+        centers_enu=np.array([[500.0, 500.0], [10_000.0, 0.0]]),
+        radii_m=np.array([707.1, 1000.0]),
+        geo=[],
+    )
+    pos = np.array(
+        [
+            [-2000.0, 500.0, 0.0],  # heading east into the square: 2000 m at 100 m/s
+            [500.0, 500.0, 0.0],  # inside already
+            [-2000.0, 5000.0, 0.0],  # passes north of the square, then nothing
+            [5000.0, 0.0, 0.0],  # heading east into the circle: 4000 m at 100 m/s
+        ]
+    )
+    vel = np.array([[100.0, 0, 0], [100.0, 0, 0], [100.0, 0, 0], [100.0, 0, 0]])
+    t = time_to_enter_polygons(areas, pos, vel)
+    assert t[0] == pytest.approx(20.0, abs=1e-9, rel=0)
+    assert t[1] == 0.0
+    assert t[2] == np.inf
+    assert t[3] == pytest.approx(40.0, abs=1e-9, rel=0)
