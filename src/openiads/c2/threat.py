@@ -50,19 +50,23 @@ def time_to_defended_areas(
     return np.where(inside, 0.0, tgo), inside
 
 
-def time_to_enter_polygons(areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray) -> np.ndarray:
+def time_to_enter_polygons(
+    areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray, *, inside: np.ndarray | None = None
+) -> np.ndarray:
     """Seconds until each track, flying straight, first crosses into a polygon area (0 if it
     is inside one, ``inf`` if it never does); circles use their exact entry time.
 
     Exact for the straight-line prediction: the earliest crossing of the track's ray with any
-    polygon edge (Cramer's rule per track and edge), or the circle's entry time.
+    polygon edge (Cramer's rule per track and edge), or the circle's entry time. ``inside``
+    may pass the already computed "inside an area" flags.
     """
     pos = np.asarray(pos_enu, dtype=float).reshape(-1, 3)[:, :2]
     vel = np.asarray(vel_enu, dtype=float).reshape(-1, 3)[:, :2]
     out = np.full(len(pos), np.inf)
     if not areas.ids:
         return out
-    inside = inside_areas(areas, pos[:, 0], pos[:, 1])
+    if inside is None:
+        inside = inside_areas(areas, pos[:, 0], pos[:, 1])
     for poly, c, r in zip(areas.polygons_enu, areas.centers_enu, areas.radii_m, strict=True):
         if poly is None:
             d = pos - c

@@ -363,16 +363,23 @@ class _Simulation:
     # ---- decide ------------------------------------------------------------------------------
     def _track_first_seen(self, ids: np.ndarray, confirmed: np.ndarray, t: float) -> np.ndarray:
         """Time each fused track was first seen confirmed (inf if never), kept sorted by id."""
-        new = np.setdiff1d(ids[confirmed], self.seen_ids, assume_unique=False)
+        if self.seen_ids.size:
+            pos = np.minimum(np.searchsorted(self.seen_ids, ids), self.seen_ids.size - 1)
+            known = self.seen_ids[pos] == ids
+        else:
+            pos = np.zeros(ids.size, dtype=np.intp)
+            known = np.zeros(ids.size, dtype=bool)
+        new = ids[confirmed & ~known]
         if new.size:
             ids_all = np.concatenate([self.seen_ids, new])
             t_all = np.concatenate([self.seen_t, np.full(new.size, t)])
             order = np.argsort(ids_all, kind="stable")
             self.seen_ids, self.seen_t = ids_all[order], t_all[order]
-        pos = np.clip(np.searchsorted(self.seen_ids, ids), 0, max(self.seen_ids.size - 1, 0))
-        if self.seen_ids.size == 0:
+            pos = np.minimum(np.searchsorted(self.seen_ids, ids), self.seen_ids.size - 1)
+            known = self.seen_ids[pos] == ids
+        if not self.seen_t.size:
             return np.full(ids.size, np.inf)
-        return np.where(self.seen_ids[pos] == ids, self.seen_t[pos], np.inf)
+        return np.where(known, self.seen_t[pos], np.inf)
 
     def _decide(self, t: float) -> None:
         """Threat evaluation and weapon-target assignment; sets ``next_decide``, the earliest
@@ -431,7 +438,7 @@ class _Simulation:
         pre = holds & react_ok & roe_ok & stock & more & near
 
         if (roe == 3).any():
-            entry = time_to_enter_polygons(w.areas, pos, vel)
+            entry = time_to_enter_polygons(w.areas, pos, vel, inside=inside)
         else:
             entry = np.zeros(n_c)
         # When could each blocked option clear at the earliest? Tracks change only at radar
