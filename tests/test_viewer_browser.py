@@ -198,6 +198,8 @@ def test_clicking_an_event_jumps_the_clock(replay_page, outcome):
     _set_slider(replay_page, 0.0)
     replay_page.page.select_option("#evfilter", "kill")  # the list only builds rows in view
     row = replay_page.page.locator("#events .ev").filter(has_text="cm-0001")
+    # The virtual list rebuilds its rows on the next animation frame: wait for it.
+    row.first.wait_for(state="visible", timeout=10_000)
     assert row.count() == 1
     row.first.click()
     assert replay_page.js("replay.time()") == pytest.approx(t_kill, abs=0.01)
