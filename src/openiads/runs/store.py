@@ -21,9 +21,13 @@ several for reading: open a store read-only once the study that writes it has fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -344,6 +348,18 @@ class RunStore:
                         }
                     )
                 )
+        with _sigint_deferred():
+            self._write_transaction(study_id, reps, stats_cols, draw_cols, event_parts)
+        return len(fresh)
+
+    def _write_transaction(
+        self,
+        study_id: str,
+        reps: pa.Table,
+        stats_cols: dict[str, list[Any]],
+        draw_cols: dict[str, list[Any]],
+        event_parts: list[pa.Table],
+    ) -> None:
         self.con.begin()
         try:
             self._insert(
@@ -381,7 +397,6 @@ class RunStore:
         except BaseException:
             self.con.rollback()
             raise
-        return len(fresh)
 
     def _insert(self, table: str, data: pa.Table, select: str = "*") -> None:
         name = f"_incoming_{table}"
@@ -466,3 +481,24 @@ class RunStore:
             pq.write_table(data, path, compression="zstd")
             written.append(path)
         return written
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) while a batch transaction runs, and raise it right after.
+
+    A KeyboardInterrupt (or DuckDB's own interrupt) in the middle of a transaction would
+    leave the connection's transaction aborted; deferring it keeps every batch atomic and the
+    connection usable for the batches still to be kept after Ctrl-C.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
