@@ -85,3 +85,19 @@ def test_cruise_missile_hidden_behind_ridge_until_it_crosses(tmp_path: Path) -> 
     assert with_ridge <= RIDGE_EAST_M + 500.0
     assert with_ridge > 10_000.0
     assert np.isfinite(with_ridge)
+
+
+@pytest.mark.slow
+def test_route_starting_off_the_dem_still_flies(tmp_path: Path) -> None:
+    dem = _dem(tmp_path)
+    text = SCENARIO.format(
+        terrain=f"terrain: {{dem: {dem}, nodata: error}}",
+        lat0=LAT0,
+        lon0=LON0,
+        lon_from=LON0 + 1.4,  # ~139 km east, beyond the DEM's 120 km eastern edge
+    ).replace("duration: 12 min", "duration: 20 min")
+    summary = simulate(compile_world(load_scenario_text(text, "off.yaml")), 3).summary
+    cm = next(o for o in summary["objects"] if o["id"] == "cm")
+    assert cm["first_detection_range_m"] is not None
+    assert cm["first_detection_range_m"] <= RIDGE_EAST_M + 500.0
+    assert cm["status"] in ("killed", "leaked")

@@ -172,7 +172,7 @@ def compile_world(scenario: Scenario, catalog: Catalog | None = None) -> World:
         if not dem_path.is_absolute():
             dem_path = base / dem_path
         try:
-            dem = load_dem(dem_path, *origin)
+            dem = load_dem(dem_path, *origin, nodata=scenario.terrain.nodata)
         except InputError as err:
             raise err.located(file=file, field="terrain.dem") from None
         k_factor = scenario.terrain.k
@@ -181,7 +181,9 @@ def compile_world(scenario: Scenario, catalog: Catalog | None = None) -> World:
         if dem is None:
             return 0.0
         e, n, _ = _enu(lat, lon, 0.0, origin)
-        return float(np.asarray(dem.height_at(np.array([e]), np.array([n])))[0])
+        # Off the DEM the ground is taken at sea level (as the line-of-sight code does).
+        h = dem.height_at(np.array([e]), np.array([n]), outside_m=0.0)
+        return float(np.asarray(h)[0])
 
     def msl(alt: Altitude, lat: float, lon: float) -> float:
         return alt.m + ground_m(lat, lon) if alt.ref == "agl" else alt.m

@@ -258,6 +258,10 @@ class Terrain(_Model):
 
     dem: str = Field(description="GeoTIFF or SRTM .hgt file, relative to the scenario file")
     k: float = Field(4.0 / 3.0, gt=0.5, le=10.0, description="effective earth radius factor")
+    nodata: Literal["error", "fill", "sea-level"] = Field(
+        "error",
+        description="DEM voids: stop with an error, fill from the nearest height, or sea level",
+    )
 
 
 class World(_Model):
