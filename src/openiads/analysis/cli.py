@@ -127,7 +127,7 @@ def vertical(
     ] = None,
     max_range: Annotated[str | None, typer.Option("--max-range", help="e.g. 300km")] = None,
     max_altitude: Annotated[str | None, typer.Option("--max-altitude", help="e.g. 30km")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Vertical coverage diagram (range-height, 4/3 earth) of a radar for one RCS."""
     from openiads.analysis import coverage as cov
@@ -289,6 +289,17 @@ def _write_outputs(
 
 _NODATA_HELP = "DEM cells without data: error, fill (nearest height) or sea-level (0 m)"
 
+# Options shared by several coverage commands, declared once.
+HalfSizeOpt = Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")]
+CellOpt = Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 500m")]
+NodataOpt = Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)]
+KOpt = Annotated[float | None, typer.Option("--k", help="effective earth radius factor")]
+ContoursOpt = Annotated[
+    Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the summary as JSON")]
+AspectOpt = Annotated[str, typer.Option("--aspect", help="with --target: frontal, beam or rear")]
+
 
 @coverage_app.command("map")
 def map_(
@@ -299,9 +310,7 @@ def map_(
         str | None,
         typer.Option("--target", help="catalog target (RCS per radar band), replaces --rcs"),
     ] = None,
-    aspect: Annotated[
-        str, typer.Option("--aspect", help="with --target: frontal, beam or rear")
-    ] = "frontal",
+    aspect: AspectOpt = "frontal",
     altitude: Annotated[
         str, typer.Option("--altitude", help="target altitude: '50m' is AGL; '3000 m MSL', FL300")
     ] = "100 m",
@@ -315,14 +324,12 @@ def map_(
     target_speed: Annotated[
         str, typer.Option("--target-speed", help="for --kind engagement, e.g. 300m/s")
     ] = "250 m/s",
-    half_size: Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")] = None,
-    cell: Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 500m")] = None,
-    nodata: Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)] = "error",
-    k: Annotated[float | None, typer.Option("--k", help="effective earth radius factor")] = None,
-    contours: Annotated[
-        Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    half_size: HalfSizeOpt = None,
+    cell: CellOpt = None,
+    nodata: NodataOpt = "error",
+    k: KOpt = None,
+    contours: ContoursOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Coverage map of a scenario: Pd (single look, cumulative) or engagement zone, union of sites."""
     from openiads.analysis import coverage as cov
@@ -384,17 +391,13 @@ def gaps(
         str | None,
         typer.Option("--target", help="catalog target: cut at its detection range per band"),
     ] = None,
-    aspect: Annotated[
-        str, typer.Option("--aspect", help="with --target: frontal, beam or rear")
-    ] = "frontal",
-    half_size: Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")] = None,
-    cell: Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 500m")] = None,
-    nodata: Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)] = "error",
-    k: Annotated[float | None, typer.Option("--k", help="effective earth radius factor")] = None,
-    contours: Annotated[
-        Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    aspect: AspectOpt = "frontal",
+    half_size: HalfSizeOpt = None,
+    cell: CellOpt = None,
+    nodata: NodataOpt = "error",
+    k: KOpt = None,
+    contours: ContoursOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Lowest altitude (AGL) any radar of the scenario sees at each cell: the low-level gaps."""
     from openiads.analysis import coverage as cov
@@ -435,7 +438,7 @@ def envelope(
         str, typer.Option("--altitude", help="altitude of the plan view, e.g. 1000m")
     ] = "1000 m",
     k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Kinematic engagement envelope of a missile: intercept zone, dead zone, launch boundary."""
     import numpy as np
@@ -480,14 +483,12 @@ def viewshed(
     max_distance: Annotated[
         str | None, typer.Option("--max-distance", help="e.g. 100km (default: whole DEM)")
     ] = None,
-    half_size: Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")] = None,
+    half_size: HalfSizeOpt = None,
     cell: Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 90m")] = None,
-    nodata: Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)] = "error",
+    nodata: NodataOpt = "error",
     k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
-    contours: Annotated[
-        Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    contours: ContoursOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Minimum visible target height (m AGL) from one antenna over a DEM, in one pass."""
     import math
