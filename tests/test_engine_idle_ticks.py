@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import SCENARIOS
-from openiads.c2 import time_to_enter_polygons
+from openiads.c2 import time_to_defended_areas, time_to_enter_polygons
 from openiads.engine.core import _Simulation
 from openiads.scenario import compile_world, load_scenario
 from openiads.scenario.compile import Areas
@@ -47,3 +47,10 @@ def test_time_to_enter_polygon_and_circle() -> None:
     assert t[1] == 0.0
     assert t[2] == np.inf
     assert t[3] == pytest.approx(40.0, abs=1e-9, rel=0)
+    # The circumscribing circle (centre x = 500 m, radius 707.1 m) is entered at
+    # x = -207.1 m, 1792.9 m flown: a lower bound for the polygon's 2000 m.
+    tgo, inside = time_to_defended_areas(areas, pos, vel, with_inside=True)
+    assert tgo[0] == pytest.approx((2000.0 + 500.0 - 707.1) / 100.0, abs=1e-9, rel=0)
+    assert tgo[0] <= t[0]
+    assert list(inside) == [False, True, False, False]
+    assert tgo[3] == pytest.approx(40.0, abs=1e-9, rel=0)

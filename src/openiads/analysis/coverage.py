@@ -36,6 +36,17 @@ from openiads.terrain.viewshed import EARTH_RADIUS_M, K_STANDARD, dem_min_visibl
 # parameters
 
 
+def _save_with_caveat(fig: Any, out: str | Path, caveat: str) -> Path:
+    """Write a figure with its one-line caveat in the bottom-left corner, then close it."""
+    import matplotlib.pyplot as plt
+
+    fig.text(0.01, 0.01, caveat, fontsize=7, color="0.4")
+    path = Path(out)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
 def _nominal(x: Any) -> float:
     """A catalog Figure's nominal value, or a plain number."""
     return float(getattr(x, "nominal", x))
@@ -323,18 +334,12 @@ def plot_vertical_coverage(vc: VerticalCoverage, out: str | Path, *, title: str 
         fontsize=9,
     )
     ax.legend(loc="upper right", fontsize=8)
-    fig.text(
-        0.01,
-        0.01,
+    return _save_with_caveat(
+        fig,
+        out,
         "Smooth 4/3 earth, no multipath lobing, no clutter or jamming; "
         "figures from public sources (openiads catalog).",
-        fontsize=7,
-        color="0.4",
     )
-    out = Path(out)
-    fig.savefig(out, bbox_inches="tight")
-    plt.close(fig)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -704,18 +709,12 @@ def plot_engagement_envelope(env: EngagementEnvelope, out: str | Path) -> Path:
         f"plan view at {env.plan_altitude_m:g} m, target {env.target_speed_mps:g} m/s", fontsize=9
     )
     ax2.legend(fontsize=7, loc="lower left")
-    fig.text(
-        0.01,
-        0.01,
+    return _save_with_caveat(
+        fig,
+        out,
         "Kinematic envelope only (boost-coast fly-out, straight line to the intercept point); "
         "no guidance losses, terrain, or radar limits. Figures from public sources.",
-        fontsize=7,
-        color="0.4",
     )
-    out = Path(out)
-    fig.savefig(out, bbox_inches="tight")
-    plt.close(fig)
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,15 +34,7 @@ def time_to_defended_areas(
         none = np.full(len(pos_enu), np.inf)
         return (none, np.zeros(len(pos_enu), dtype=bool)) if with_inside else none
     d = pos_enu[:, None, :2] - areas.centers_enu[None, :, :]
-    v = vel_enu[:, None, :2]
-    vv = np.sum(v * v, axis=-1)
-    dv = np.sum(d * v, axis=-1)
-    dd = np.sum(d * d, axis=-1) - areas.radii_m[None, :] ** 2
-    disc = dv**2 - vv * dd
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t_hit = (-dv - np.sqrt(np.maximum(disc, 0.0))) / vv
-    t_hit = np.where((disc >= 0) & (vv > 0) & (t_hit >= 0), t_hit, np.inf)
-    t_hit = np.where(dd <= 0, 0.0, t_hit)
+    t_hit = _circle_entry_s(d, vel_enu[:, None, :2], areas.radii_m[None, :])
     tgo = t_hit.min(axis=1)
     if not with_inside:
         return tgo
@@ -69,14 +61,7 @@ def time_to_enter_polygons(
         inside = inside_areas(areas, pos[:, 0], pos[:, 1])
     for poly, c, r in zip(areas.polygons_enu, areas.centers_enu, areas.radii_m, strict=True):
         if poly is None:
-            d = pos - c
-            vv = np.sum(vel * vel, axis=-1)
-            dv = np.sum(d * vel, axis=-1)
-            disc = dv**2 - vv * (np.sum(d * d, axis=-1) - r * r)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                t_in = (-dv - np.sqrt(np.maximum(disc, 0.0))) / vv
-            ok = (disc >= 0) & (vv > 0) & (t_in >= 0)
-            out = np.minimum(out, np.where(ok, t_in, np.inf))
+            out = np.minimum(out, _circle_entry_s(pos - c, vel, r))
             continue
         a = poly  # (P,2) edge starts
         e = np.roll(poly, -1, axis=0) - poly  # (P,2) edge vectors
@@ -89,3 +74,16 @@ def time_to_enter_polygons(
         ok = (denom != 0) & (t_hit >= 0) & (u_hit >= 0) & (u_hit <= 1)
         out = np.minimum(out, np.where(ok, t_hit, np.inf).min(axis=1))
     return np.where(inside, 0.0, out)
+
+
+def _circle_entry_s(offset_m: np.ndarray, vel_mps: np.ndarray, radius_m: Any) -> np.ndarray:
+    """First time ≥ 0 at which ``offset + vel t`` (horizontal, (..., 2)) comes within
+    ``radius`` of the centre: 0 if already inside, ``inf`` if never (|d + v t| = r)."""
+    vv = np.sum(vel_mps * vel_mps, axis=-1)
+    dv = np.sum(offset_m * vel_mps, axis=-1)
+    dd = np.sum(offset_m * offset_m, axis=-1) - np.asarray(radius_m) ** 2
+    disc = dv**2 - vv * dd
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_hit = (-dv - np.sqrt(np.maximum(disc, 0.0))) / vv
+    t_hit = np.where((disc >= 0) & (vv > 0) & (t_hit >= 0), t_hit, np.inf)
+    return np.where(dd <= 0, 0.0, t_hit)
