@@ -176,6 +176,10 @@ class _Simulation:
         x0, y0, z0 = pymap3d.geodetic2ecef(rd.lat_deg, rd.lon_deg, rd.alt_m)
         self.radar_ecef = np.stack([x0, y0, z0], axis=-1).reshape(-1, 3)
         self.radar_rot = _ecef_to_enu_rotation(rd.lat_deg, rd.lon_deg)
+        self.origin_ecef = np.array(pymap3d.geodetic2ecef(*world.origin), dtype=float)
+        self.origin_rot = _ecef_to_enu_rotation(
+            np.array([world.origin[0]]), np.array([world.origin[1]])
+        )[0]
         self.ecef = np.zeros((n, 3))
         self.masks: list[Any] = [None] * r
         self.skip_idle = True
@@ -250,10 +254,10 @@ class _Simulation:
         self.lla = lla
         self.vel = vel
         self.airborne = airborne & self.alive
-        e, nn, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *w.origin)
-        self.enu = np.stack([e, nn, u], axis=-1)
+        # ECEF once per tick; the scenario frame is a rotation of it (no second conversion).
         x, y, z = pymap3d.geodetic2ecef(lla[:, 0], lla[:, 1], lla[:, 2])
         self.ecef = np.stack([x, y, z], axis=-1)
+        self.enu = (self.ecef - self.origin_ecef) @ self.origin_rot.T
         done = finished & self.alive & ~self.ended
         for j in np.flatnonzero(done):
             leak = bool(w.air.side[j] == HOSTILE and w.air.ends_in_area[j])
