@@ -762,7 +762,7 @@ class _Simulation:
             pos = start + span * frac[:, None]
             la, lo, al = pymap3d.enu2geodetic(pos[:, 0], pos[:, 1], pos[:, 2], *self.w.origin)
             lla = np.stack([la, lo, al], axis=-1)
-            names = np.array([f"I{i + 1}" for i in flying], dtype=object)
+            names = np.char.add("I", (flying + 1).astype(str)).astype(object)
             rows.append((np.full(flying.size, t), names, lla, pos))
         self.traj_rows.extend(rows)
 
