@@ -6,7 +6,7 @@ import numpy as np
 import pymap3d
 import pytest
 
-from openiads.engine.core import _ecef_to_enu_rotation
+from openiads.engine.tables import ecef_to_enu_rotation
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,6 @@ def test_rotation_matches_pymap3d_geodetic2enu(origin: tuple[float, float, float
     alt = rng.uniform(0.0, 30_000.0, 50)
     expected = np.stack(pymap3d.geodetic2enu(lat, lon, alt, *origin), axis=-1)
     ecef = np.stack(pymap3d.geodetic2ecef(lat, lon, alt), axis=-1)
-    rot = _ecef_to_enu_rotation(np.array([origin[0]]), np.array([origin[1]]))[0]
+    rot = ecef_to_enu_rotation(np.array([origin[0]]), np.array([origin[1]]))[0]
     got = (ecef - np.array(pymap3d.geodetic2ecef(*origin))) @ rot.T
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)  # metres

@@ -17,8 +17,9 @@ import pymap3d
 
 from openiads import __version__
 from openiads.c2 import time_to_defended_areas, time_to_enter_polygons
+from openiads.engine.tables import route_state, tables_for
 from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
-from openiads.physics import detection, earth, kinematics, lethality, rcs
+from openiads.physics import detection, kinematics, lethality
 from openiads.scenario.compile import SIDES, TARGET_CLASSES, World
 
 HOSTILE = SIDES.index("hostile")
@@ -81,22 +82,6 @@ class _Interceptors:
         return bool((self.state[: self.n] < 2).any())
 
 
-def _ecef_to_enu_rotation(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-    """(R,3,3) rotations taking ECEF difference vectors to each site's local east-north-up."""
-    lat = np.radians(np.asarray(lat_deg, dtype=float))
-    lon = np.radians(np.asarray(lon_deg, dtype=float))
-    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
-    zero = np.zeros_like(lat)
-    return np.stack(
-        [
-            np.stack([-so, co, zero], axis=-1),
-            np.stack([-sl * co, -sl * so, cl], axis=-1),
-            np.stack([cl * co, cl * so, sl], axis=-1),
-        ],
-        axis=-2,
-    )
-
-
 def _child_rngs(seed: np.random.SeedSequence | int) -> dict[str, np.random.Generator]:
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     names = ("sense", "clutter", "noise", "resolve")
@@ -109,34 +94,6 @@ def _details(d: dict[str, Any]) -> str:
         sort_keys=True,
         separators=(",", ":"),
     )
-
-
-def route_state(world: World, t_s: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Truth of objects ``idx`` at times ``t_s`` (one per object).
-
-    Returns lat/lon/alt (K,3), velocity in the scenario ENU frame (K,3), and flags
-    ``airborne`` (between its first and last waypoint) and ``finished``.
-    """
-    times = world.air.wp_time_s[idx]
-    lla = world.air.wp_lla[idx]
-    t = np.asarray(t_s, dtype=float).reshape(-1, 1)
-    n_wp = np.isfinite(times).sum(axis=1)
-    k = np.clip((times <= t).sum(axis=1) - 1, 0, np.maximum(n_wp - 2, 0))
-    rows = np.arange(len(idx))
-    t0 = times[rows, k]
-    t1 = times[rows, np.minimum(k + 1, times.shape[1] - 1)]
-    span = np.where(np.isfinite(t1) & (t1 > t0), t1 - t0, 1.0)
-    frac = np.clip((t[:, 0] - t0) / span, 0.0, 1.0)
-    p0 = lla[rows, k]
-    p1 = lla[rows, np.minimum(k + 1, lla.shape[1] - 1)]
-    pos = p0 + (p1 - p0) * frac[:, None]
-    vel = world.air.leg_vel_enu[idx][rows, k]
-    t_first = times[:, 0]
-    t_last = times[rows, np.maximum(n_wp - 1, 0)]
-    airborne = (t[:, 0] >= t_first) & (t[:, 0] < t_last)
-    finished = t[:, 0] >= t_last
-    vel = np.where(airborne[:, None], vel, 0.0)
-    return pos, vel, airborne, finished
 
 
 class _Simulation:
@@ -172,16 +129,7 @@ class _Simulation:
         self.tgt_rounds_left = np.zeros(n, dtype=np.int64)
         self.tgt_busy_until = np.full(n, -np.inf)
         self.air_ids = np.array(world.air.ids, dtype=object)
-        rd = world.radars
-        x0, y0, z0 = pymap3d.geodetic2ecef(rd.lat_deg, rd.lon_deg, rd.alt_m)
-        self.radar_ecef = np.stack([x0, y0, z0], axis=-1).reshape(-1, 3)
-        self.radar_rot = _ecef_to_enu_rotation(rd.lat_deg, rd.lon_deg)
-        self.origin_ecef = np.array(pymap3d.geodetic2ecef(*world.origin), dtype=float)
-        self.origin_rot = _ecef_to_enu_rotation(
-            np.array([world.origin[0]]), np.array([world.origin[1]])
-        )[0]
-        self.ecef = np.zeros((n, 3))
-        self.masks: list[Any] = [None] * r
+        self.tables = tables_for(world)
         self.skip_idle = True
         self.next_decide = 0.0
         times = world.air.wp_time_s
@@ -191,18 +139,21 @@ class _Simulation:
         self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
         self.traj_rows: list[tuple[np.ndarray, ...]] = []
         self.next_traj = 0.0
-        # Current truth, refreshed by _move.
+        # Current truth (read-only table rows), refreshed by _move.
         self.lla = np.zeros((n, 3))
         self.enu = np.zeros((n, 3))
         self.vel = np.zeros((n, 3))
         self.airborne = np.zeros(n, dtype=bool)
+        self.k = 0  # current tick index: time is k * tick
 
     # ------------------------------------------------------------------------------------
     def run(self) -> Outcome:
         w = self.w
-        t_end = np.floor(w.duration_s / w.tick_s + 1e-9) * w.tick_s
-        t = 0.0
-        while t <= t_end + 1e-9:
+        k_end = self.tables.k_end
+        k = 0
+        while k <= k_end:
+            self.k = k
+            t = k * w.tick_s
             self._move(t)
             self._sense(t)
             self.events.extend(self.picture.fuse(t))
@@ -213,11 +164,11 @@ class _Simulation:
             self._sample(t)
             if not self.alive.any() and not self.ic.active():
                 break
-            t = self._next_step(t)
+            k = self._next_step(k)
         return self._outcome()
 
-    def _next_step(self, t: float) -> float:
-        """The next tick at which any stage can change anything.
+    def _next_step(self, k: int) -> float:
+        """The index of the next tick at which any stage can change anything (inf: none).
 
         Ticks in between are idle: no radar scan completes, no interceptor is launched or
         arrives, no object ends its route, no reload or trajectory sample is due, and the
@@ -227,7 +178,7 @@ class _Simulation:
         """
         tick = self.w.tick_s
         if not self.skip_idle:
-            return t + tick
+            return k + 1
         ic = self.ic
         n = ic.n
         times = [float(self.next_scan.min(initial=np.inf)), self.next_decide]
@@ -243,22 +194,15 @@ class _Simulation:
         soonest = min(times)
         if not np.isfinite(soonest):
             return np.inf
-        return max(t + tick, float(np.ceil(soonest / tick - 1e-9)) * tick)
+        return max(k + 1, int(np.ceil(soonest / tick - 1e-9)))
 
     # ---- move ------------------------------------------------------------------------------
     def _move(self, t: float) -> None:
         w = self.w
-        n = len(w.air.ids)
-        idx = np.arange(n)
-        lla, vel, airborne, finished = route_state(w, np.full(n, t), idx)
-        self.lla = lla
-        self.vel = vel
-        self.airborne = airborne & self.alive
-        # ECEF once per tick; the scenario frame is a rotation of it (no second conversion).
-        x, y, z = pymap3d.geodetic2ecef(lla[:, 0], lla[:, 1], lla[:, 2])
-        self.ecef = np.stack([x, y, z], axis=-1)
-        self.enu = (self.ecef - self.origin_ecef) @ self.origin_rot.T
-        done = finished & self.alive & ~self.ended
+        truth = self.tables.truth(self.k)
+        self.lla, self.vel, self.enu = truth.lla, truth.vel, truth.enu
+        self.airborne = truth.airborne & self.alive
+        done = truth.finished & self.alive & ~self.ended
         for j in np.flatnonzero(done):
             leak = bool(w.air.side[j] == HOSTILE and w.air.ends_in_area[j])
             kind = "leak" if leak else "exit"
@@ -270,86 +214,49 @@ class _Simulation:
     def _sense(self, t: float) -> None:
         rd = self.w.radars
         due = np.flatnonzero(self.next_scan <= t + 1e-9)
-        if due.size == 0:
-            return
-        airborne = np.flatnonzero(self.airborne)
         for r in due:
+            due_s = float(self.next_scan[r])
             self.next_scan[r] += rd.scan_period_s[r]
-            # Cheap pre-selection: only objects within the instrumented range (plus margin).
-            d = self.enu[airborne] - rd.enu_m[r]
-            near = np.einsum("ij,ij->i", d, d) <= (1.05 * rd.instrumented_range_m[r]) ** 2
-            self._scan_radar(t, int(r), airborne[near])
+            self._scan_radar(t, int(r), self.tables.scan(int(r), self.k, due_s))
 
-    def _terrain_mask(self, r: int) -> Any:
-        """The radar's line-of-sight mask over the DEM, computed on first use."""
-        if self.masks[r] is None:
-            from openiads.terrain import TerrainMask
-
-            self.masks[r] = TerrainMask(
-                self.w.dem,
-                self.w.radars.enu_m[r],
-                k=self.w.terrain_k,
-                max_distance_m=float(self.w.radars.instrumented_range_m[r]),
-            )
-        return self.masks[r]
-
-    def _scan_radar(self, t: float, r: int, tgt: np.ndarray) -> None:
+    def _scan_radar(self, t: float, r: int, geo: Any) -> None:
+        """One scan of radar ``r``: detection draws over the objects it can see at all
+        (``geo``, from the World's tables), measurement noise, false alarms; to the tracker."""
         w, rd = self.w, self.w.radars
         rng = self.rng["sense"]
         z_list: list[np.ndarray] = []
         truth: list[np.ndarray] = []
+        tgt = geo.idx
         if tgt.size:
-            local = (self.ecef[tgt] - self.radar_ecef[r]) @ self.radar_rot[r].T
-            slant = np.linalg.norm(local, axis=-1)
-            ground = np.hypot(local[:, 0], local[:, 1])
-            h_t = self.lla[tgt, 2]
-            h_r = rd.alt_m[r]
-            if w.dem is not None:
-                visible = self._terrain_mask(r).visible(self.enu[tgt])
+            live = self.alive[tgt]
+            if live.all():
+                slant, snr_db, p, aer = geo.slant_m, geo.snr_db, geo.pd, geo.aer
             else:
-                visible = earth.smooth_earth_visible(ground, h_r, h_t, k=w.terrain_k)
-            elev = earth.apparent_elevation_rad(ground, h_r, h_t, k=w.terrain_k)
-            ok = (
-                visible
-                & (slant >= rd.min_range_m[r])
-                & (slant <= rd.instrumented_range_m[r])
-                & (elev >= rd.min_elevation_rad[r])
-                & (elev <= rd.max_elevation_rad[r])
-                & (h_t <= rd.max_altitude_m[r])
-            )
-            # Physics only for the objects the radar can see at all.
-            tgt, slant = tgt[ok], slant[ok]
-            rel = self.enu[tgt] - rd.enu_m[r]
-            aspect = rcs.aspect_angle_rad(self.vel[tgt], -rel)
-            sigma = rcs.aspect_rcs_m2(
-                aspect,
-                w.air.rcs_m2[tgt, r, 0],
-                w.air.rcs_m2[tgt, r, 1],
-                w.air.rcs_m2[tgt, r, 2],
-            )
-            snr_db = detection.reference_snr_db(
-                slant, sigma, rd.ref_range_m[r], rd.ref_rcs_m2[r], rd.ref_snr_db[r]
-            )
-            p = detection.pd(snr_db, rd.pfa[r], int(rd.swerling[r]))
+                tgt = tgt[live]
+                slant, snr_db, p, aer = (
+                    geo.slant_m[live],
+                    geo.snr_db[live],
+                    geo.pd[live],
+                    geo.aer[live],
+                )
             hit = rng.random(tgt.size) < p
             seen = tgt[hit]
             self.last_seen[r, seen] = t
             new = hit & ~self.detected[r, tgt]
-            self.detected[r, tgt[new]] = True
-            for k in np.flatnonzero(new):
-                self.events.append(
-                    (
-                        t,
-                        "detect",
-                        rd.ids[r],
-                        w.air.ids[tgt[k]],
-                        {"range_m": float(slant[k]), "snr_db": float(snr_db[k])},
+            if new.any():
+                self.detected[r, tgt[new]] = True
+                for k in np.flatnonzero(new):
+                    self.events.append(
+                        (
+                            t,
+                            "detect",
+                            rd.ids[r],
+                            w.air.ids[tgt[k]],
+                            {"range_m": float(slant[k]), "snr_db": float(snr_db[k])},
+                        )
                     )
-                )
             if seen.size:
-                s_r, s_az, s_el = earth.enu_to_aer(rel[hit, 0], rel[hit, 1], rel[hit, 2])
-                zt = np.stack([s_r, s_az, s_el], axis=-1)
-                zt = zt + self.rng["noise"].normal(size=zt.shape) * rd.sigma_rae[r]
+                zt = aer[hit] + self.rng["noise"].normal(size=(seen.size, 3)) * rd.sigma_rae[r]
                 z_list.append(zt)
                 truth.append(seen.astype(np.int64))
         n_fa = int(self.rng["clutter"].poisson(rd.false_alarms_per_scan[r]))
