@@ -12,11 +12,54 @@ evaluation and weapon assignment decision support: a review", ORiON 23(2), 2007)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from openiads.scenario.compile import Areas, inside_areas
+from openiads.c2._kernels import threat_geometry
+from openiads.scenario.compile import Areas
+
+
+@dataclass(frozen=True)
+class PackedAreas:
+    """Defended areas as flat arrays for the compiled kernel: polygon ``a`` is
+    ``vertices[start[a]:start[a + 1]]`` (an empty slice marks a circle)."""
+
+    vertices: np.ndarray  # (V,2) east, north
+    start: np.ndarray  # (A+1,)
+    centers: np.ndarray  # (A,2)
+    radii: np.ndarray  # (A,)
+
+
+def pack_areas(areas: Areas) -> PackedAreas:
+    """Flatten ``areas`` once; pass the result to :func:`threat_times` many times."""
+    polys = [
+        np.zeros((0, 2)) if p is None else np.asarray(p, dtype=float) for p in areas.polygons_enu
+    ]
+    counts = np.array([len(p) for p in polys], dtype=np.int64)
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    vertices = np.ascontiguousarray(np.concatenate(polys) if polys else np.zeros((0, 2)))
+    return PackedAreas(
+        vertices=vertices.reshape(-1, 2),
+        start=start,
+        centers=np.ascontiguousarray(areas.centers_enu, dtype=float).reshape(-1, 2),
+        radii=np.ascontiguousarray(areas.radii_m, dtype=float).reshape(-1),
+    )
+
+
+def threat_times(
+    packed: PackedAreas, pos_enu: np.ndarray, vel_enu: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For tracks (K,3) in the scenario frame: time to go (s) to the nearest area's
+    circumscribing circle (0 inside an area), inside-an-area flags, and the exact time to
+    cross into an area flying straight (0 inside, ``inf`` if never)."""
+    pos = np.ascontiguousarray(pos_enu, dtype=float).reshape(-1, 3)
+    vel = np.ascontiguousarray(vel_enu, dtype=float).reshape(-1, 3)
+    tgo, inside, entry = threat_geometry(
+        pos, vel, packed.vertices, packed.start, packed.centers, packed.radii
+    )
+    return np.where(inside, 0.0, tgo), inside, entry
 
 
 def time_to_defended_areas(
@@ -28,62 +71,15 @@ def time_to_defended_areas(
     The time is to the area's circumscribing circle, so it is a lower bound for polygons.
     With ``with_inside``, also returns whether each track is inside an area itself.
     """
-    pos_enu = np.asarray(pos_enu, dtype=float).reshape(-1, 3)
-    vel_enu = np.asarray(vel_enu, dtype=float).reshape(-1, 3)
-    if not areas.ids:
-        none = np.full(len(pos_enu), np.inf)
-        return (none, np.zeros(len(pos_enu), dtype=bool)) if with_inside else none
-    d = pos_enu[:, None, :2] - areas.centers_enu[None, :, :]
-    t_hit = _circle_entry_s(d, vel_enu[:, None, :2], areas.radii_m[None, :])
-    tgo = t_hit.min(axis=1)
-    if not with_inside:
-        return tgo
-    inside = inside_areas(areas, pos_enu[:, 0], pos_enu[:, 1])
-    return np.where(inside, 0.0, tgo), inside
+    tgo, inside, _ = threat_times(pack_areas(areas), pos_enu, vel_enu)
+    return (tgo, inside) if with_inside else tgo
 
 
-def time_to_enter_polygons(
-    areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray, *, inside: np.ndarray | None = None
-) -> np.ndarray:
+def time_to_enter_polygons(areas: Areas, pos_enu: np.ndarray, vel_enu: np.ndarray) -> np.ndarray:
     """Seconds until each track, flying straight, first crosses into a polygon area (0 if it
     is inside one, ``inf`` if it never does); circles use their exact entry time.
 
     Exact for the straight-line prediction: the earliest crossing of the track's ray with any
-    polygon edge (Cramer's rule per track and edge), or the circle's entry time. ``inside``
-    may pass the already computed "inside an area" flags.
+    polygon edge (Cramer's rule per track and edge), or the circle's entry time.
     """
-    pos = np.asarray(pos_enu, dtype=float).reshape(-1, 3)[:, :2]
-    vel = np.asarray(vel_enu, dtype=float).reshape(-1, 3)[:, :2]
-    out = np.full(len(pos), np.inf)
-    if not areas.ids:
-        return out
-    if inside is None:
-        inside = inside_areas(areas, pos[:, 0], pos[:, 1])
-    for poly, c, r in zip(areas.polygons_enu, areas.centers_enu, areas.radii_m, strict=True):
-        if poly is None:
-            out = np.minimum(out, _circle_entry_s(pos - c, vel, r))
-            continue
-        a = poly  # (P,2) edge starts
-        e = np.roll(poly, -1, axis=0) - poly  # (P,2) edge vectors
-        # Solve pos + vel t = a + e u, t >= 0, 0 <= u <= 1, for every (track, edge).
-        denom = vel[:, None, 0] * e[None, :, 1] - vel[:, None, 1] * e[None, :, 0]
-        w = a[None, :, :] - pos[:, None, :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_hit = (w[..., 0] * e[None, :, 1] - w[..., 1] * e[None, :, 0]) / denom
-            u_hit = (w[..., 0] * vel[:, None, 1] - w[..., 1] * vel[:, None, 0]) / denom
-        ok = (denom != 0) & (t_hit >= 0) & (u_hit >= 0) & (u_hit <= 1)
-        out = np.minimum(out, np.where(ok, t_hit, np.inf).min(axis=1))
-    return np.where(inside, 0.0, out)
-
-
-def _circle_entry_s(offset_m: np.ndarray, vel_mps: np.ndarray, radius_m: Any) -> np.ndarray:
-    """First time ≥ 0 at which ``offset + vel t`` (horizontal, (..., 2)) comes within
-    ``radius`` of the centre: 0 if already inside, ``inf`` if never (|d + v t| = r)."""
-    vv = np.sum(vel_mps * vel_mps, axis=-1)
-    dv = np.sum(offset_m * vel_mps, axis=-1)
-    dd = np.sum(offset_m * offset_m, axis=-1) - np.asarray(radius_m) ** 2
-    disc = dv**2 - vv * dd
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t_hit = (-dv - np.sqrt(np.maximum(disc, 0.0))) / vv
-    t_hit = np.where((disc >= 0) & (vv > 0) & (t_hit >= 0), t_hit, np.inf)
-    return np.where(dd <= 0, 0.0, t_hit)
+    return threat_times(pack_areas(areas), pos_enu, vel_enu)[2]

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pymap3d
 
 from openiads import __version__
-from openiads.c2 import time_to_defended_areas, time_to_enter_polygons
+from openiads.c2 import pack_areas, threat_times
+from openiads.engine._kernels import engage_options
 from openiads.engine.tables import route_state, tables_for
 from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
 from openiads.physics import detection, kinematics, lethality
@@ -130,6 +131,19 @@ class _Simulation:
         self.tgt_busy_until = np.full(n, -np.inf)
         self.air_ids = np.array(world.air.ids, dtype=object)
         self.tables = tables_for(world)
+        self.areas = pack_areas(world.areas)
+        fu = world.fire_units
+        self.fu_args = (
+            np.ascontiguousarray(fu.enu_m, dtype=float),
+            fu.fc_radar.astype(np.int64),
+            fu.reaction_time_s.astype(float),
+            fu.roe.astype(np.int64),
+            fu.salvo.astype(np.int64),
+            fu.shoot_look_shoot.astype(np.bool_),
+            fu.max_salvos.astype(np.int64),
+            world.missiles.max_range_m.astype(float),
+            world.missiles.max_tof_s.astype(float),
+        )
         self.skip_idle = True
         self.next_decide = 0.0
         times = world.air.wp_time_s
@@ -167,8 +181,9 @@ class _Simulation:
             k = self._next_step(k)
         return self._outcome()
 
-    def _next_step(self, k: int) -> float:
-        """The index of the next tick at which any stage can change anything (inf: none).
+    def _next_step(self, k: int) -> int:
+        """The index of the next tick at which any stage can change anything (past the end
+        of the run if none can).
 
         Ticks in between are idle: no radar scan completes, no interceptor is launched or
         arrives, no object ends its route, no reload or trajectory sample is due, and the
@@ -193,7 +208,7 @@ class _Simulation:
         times.append(float(self.reload_at.min(initial=np.inf)))
         soonest = min(times)
         if not np.isfinite(soonest):
-            return np.inf
+            return self.tables.k_end + 1
         return max(k + 1, int(np.ceil(soonest / tick - 1e-9)))
 
     # ---- move ------------------------------------------------------------------------------
@@ -317,102 +332,71 @@ class _Simulation:
         cand = cand[np.sort(first)]
         pos = tracks.x_enu[cand, :3]
         vel = tracks.x_enu[cand, 3:]
-        tgo, inside = time_to_defended_areas(w.areas, pos, vel, with_inside=True)
+        tgo, inside, entry = threat_times(self.areas, pos, vel)
         order = np.argsort(tgo, kind="stable")
-        cand, pos, vel, tgo, inside = cand[order], pos[order], vel[order], tgo[order], inside[order]
-
+        cand, pos, vel = cand[order], pos[order], vel[order]
+        tgo, inside, entry = tgo[order], inside[order], entry[order]
         n_c, n_f, n_m = cand.size, len(fu.ids), len(ms.names)
-        # Feasibility of every (track, fire unit, missile) triple.
-        c_i, f_i, m_i = (
-            a.ravel()
-            for a in np.meshgrid(np.arange(n_c), np.arange(n_f), np.arange(n_m), indexing="ij")
+        # Pre-checks of every (track, fire unit, missile) option, and when a blocked one
+        # could pass at the earliest (compiled; see engine/_kernels.py).
+        pre, wake = engage_options(
+            t,
+            w.tick_s,
+            FC_HOLD_SCANS,
+            np.ascontiguousarray(ti[cand]),
+            np.ascontiguousarray(seen_t[cand]),
+            np.ascontiguousarray(pos),
+            np.ascontiguousarray(vel),
+            tgo,
+            inside,
+            entry,
+            *self.fu_args,
+            self.last_seen,
+            w.radars.scan_period_s,
+            self.next_scan,
+            self.ready,
+            self.reload_at,
+            self.salvos_at_target,
         )
-        obj = ti[cand][c_i]
-        fc = np.maximum(fu.fc_radar[f_i], 0)
-        holds = (fu.fc_radar[f_i] >= 0) & (
-            t - self.last_seen[fc, obj] <= FC_HOLD_SCANS * w.radars.scan_period_s[fc] + w.tick_s
-        )
-        react_at = seen_t[cand][c_i] + fu.reaction_time_s[f_i]
-        react_ok = t >= react_at
-        roe = fu.roe[f_i]
-        roe_ok = (roe == 0) | ((roe == 1) & np.isfinite(tgo[c_i])) | ((roe == 3) & inside[c_i])
-        stock = self.ready[f_i, m_i] >= fu.salvo[f_i]
-        more = self.salvos_at_target[obj] < np.where(
-            fu.shoot_look_shoot[f_i], fu.max_salvos[f_i], 1
-        )
-        # Kinematic pre-gate: within reach of the missile during its flight time.
-        gap = pos[c_i] - fu.enu_m[f_i]
-        speed = np.linalg.norm(vel[c_i], axis=-1)
-        reach = ms.max_range_m[m_i] + speed * ms.max_tof_s[m_i]
-        dist = np.sqrt(np.einsum("ij,ij->i", gap, gap))
-        near = dist <= reach
-        pre = holds & react_ok & roe_ok & stock & more & near
-
-        if (roe == 3).any():
-            entry = time_to_enter_polygons(w.areas, pos, vel, inside=inside)
-        else:
-            entry = np.zeros(n_c)
-        # When could each blocked option clear at the earliest? Tracks change only at radar
-        # scans, rounds only at reloads; a condition that cannot clear gives +inf.
-        next_scan = float(self.next_scan.min(initial=np.inf))
-        ninf = np.full(c_i.size, -np.inf)
-        wake = np.maximum.reduce(
-            [
-                np.where(holds, ninf, self.next_scan[fc]),
-                np.where(react_ok, ninf, react_at),
-                np.where(
-                    roe_ok,
-                    ninf,
-                    np.select(
-                        [roe == 1, roe == 3],
-                        [np.full(c_i.size, next_scan), t + np.maximum(entry[c_i], w.tick_s)],
-                        np.inf,
-                    ),
-                ),
-                np.where(stock, ninf, self.reload_at[f_i, m_i]),
-                np.where(more, ninf, np.inf),
-                np.where(near, ninf, t + (dist - reach) / np.maximum(speed, 1.0)),
-            ]
-        )
-        # Options that pass every pre-check are re-examined on the next tick.
-        wake = np.where(pre, t + w.tick_s, np.minimum(wake, next_scan))
-        self.next_decide = min(self.next_decide, float(wake.min(initial=np.inf)))
+        self.next_decide = min(self.next_decide, wake)
         if not pre.any():
             return
-        k = np.flatnonzero(pre)
+        k = np.flatnonzero(pre.ravel())
+        c_k, f_k, m_k = np.unravel_index(k, pre.shape)
+        fc_k = np.maximum(fu.fc_radar[f_k], 0)
         p_pip, p_tof, p_ok = kinematics.predicted_intercept_point(
-            fu.enu_m[f_i[k]],
-            pos[c_i[k]],
-            vel[c_i[k]],
-            ms.avg_speed_mps[m_i[k]],
-            ms.max_speed_mps[m_i[k]],
-            ms.max_range_m[m_i[k]],
+            fu.enu_m[f_k],
+            pos[c_k],
+            vel[c_k],
+            ms.avg_speed_mps[m_k],
+            ms.max_speed_mps[m_k],
+            ms.max_range_m[m_k],
         )
-        rng_m = np.linalg.norm(p_pip - fu.enu_m[f_i[k]], axis=-1)
+        rng_m = np.linalg.norm(p_pip - fu.enu_m[f_k], axis=-1)
         _, _, alt = pymap3d.enu2geodetic(p_pip[:, 0], p_pip[:, 1], p_pip[:, 2], *w.origin)
         env = kinematics.in_envelope(
             rng_m,
             np.asarray(alt),
             p_tof,
-            np.linalg.norm(vel[c_i[k]], axis=-1),
-            min_range_m=ms.min_range_m[m_i[k]],
-            max_range_m=ms.max_range_m[m_i[k]],
-            min_alt_m=ms.min_altitude_m[m_i[k]],
-            max_alt_m=ms.max_altitude_m[m_i[k]],
-            max_tof_s=ms.max_tof_s[m_i[k]],
-            max_target_speed_mps=ms.max_target_speed_mps[m_i[k]],
+            np.linalg.norm(vel[c_k], axis=-1),
+            min_range_m=ms.min_range_m[m_k],
+            max_range_m=ms.max_range_m[m_k],
+            min_alt_m=ms.min_altitude_m[m_k],
+            max_alt_m=ms.max_altitude_m[m_k],
+            max_tof_s=ms.max_tof_s[m_k],
+            max_target_speed_mps=ms.max_target_speed_mps[m_k],
         )
         in_fc = (
-            np.linalg.norm(p_pip - w.radars.enu_m[fc[k]], axis=-1)
-            <= w.radars.instrumented_range_m[fc[k]]
+            np.linalg.norm(p_pip - w.radars.enu_m[fc_k], axis=-1)
+            <= w.radars.instrumented_range_m[fc_k]
         )
         ok = p_ok & env & in_fc
         if not ok.any():
             return
-        tof_flat = np.full(c_i.size, np.inf)
+        tof_flat = np.full(pre.size, np.inf)
         tof_flat[k[ok]] = p_tof[ok]
         tof = tof_flat.reshape(n_c, n_f, n_m)
-        pip_flat = np.zeros((c_i.size, 3))
+        pip_flat = np.zeros((pre.size, 3))
         pip_flat[k[ok]] = p_pip[ok]
         pip = pip_flat.reshape(n_c, n_f, n_m, 3)
         # Prefer the shortest-reach missile that can do the job (keep long-range rounds),

@@ -164,11 +164,13 @@ class WorldTables:
         ecef = np.stack([x, y, z], axis=-1).reshape(-1, 3)
         enu = (ecef - self.origin_ecef) @ self.origin_rot.T
         shape3 = (nk, n, 3)
-        lla, vel, ecef, enu = (a.reshape(shape3) for a in (lla, vel, ecef, enu))
-        airborne, finished = airborne.reshape(nk, n), finished.reshape(nk, n)
-        _frozen(lla, vel, ecef, enu, airborne, finished)
-        for j, k in enumerate(ks):
-            self._truth[int(k)] = Truth(lla[j], vel[j], airborne[j], finished[j], ecef[j], enu[j])
+        lla3, vel3, ecef3, enu3 = (a.reshape(shape3) for a in (lla, vel, ecef, enu))
+        air2, fin2 = airborne.reshape(nk, n), finished.reshape(nk, n)
+        _frozen(lla3, vel3, ecef3, enu3, air2, fin2)
+        for j in range(nk):
+            self._truth[block * BLOCK_TICKS + j] = Truth(
+                lla3[j], vel3[j], air2[j], fin2[j], ecef3[j], enu3[j]
+            )
         self._truth_block.add(block)
 
     # ------------------------------------------------------------------------ sensing

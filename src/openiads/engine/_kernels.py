@@ -1,0 +1,112 @@
+"""Compiled inner loop of the decide stage (numba): which (track, fire unit, missile) options
+pass every pre-check, and the earliest tick at which a blocked one could pass.
+
+The rules are those of docs/models/engine.md ("decide"): fire-control radar holds the target,
+reaction time elapsed since the track was confirmed, rules of engagement, a salvo's worth of
+ready rounds, salvos left under the doctrine, and the target within the missile's reach
+during its flight time. For every blocked option the kernel also gives a lower bound on when
+all its blocking conditions could have cleared (tracks change only at radar scans, rounds
+only at reloads), which lets the engine skip ticks on which no decision can differ.
+``tests/test_engine_idle_ticks.py`` checks that skipping changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+ROE_FREE, ROE_TIGHT, ROE_HOLD, ROE_AREA = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def engage_options(
+    t: float,
+    tick: float,
+    hold_scans: float,
+    obj: IntArray,
+    seen_t: FloatArray,
+    pos: FloatArray,
+    vel: FloatArray,
+    tgo: FloatArray,
+    inside: NDArray[np.bool_],
+    entry: FloatArray,
+    fu_enu: FloatArray,
+    fc_radar: IntArray,
+    reaction_s: FloatArray,
+    roe: IntArray,
+    salvo: IntArray,
+    shoot_look_shoot: NDArray[np.bool_],
+    max_salvos: IntArray,
+    max_range_m: FloatArray,
+    max_tof_s: FloatArray,
+    last_seen: FloatArray,
+    scan_period_s: FloatArray,
+    next_scan: FloatArray,
+    ready: IntArray,
+    reload_at: FloatArray,
+    salvos_at_target: IntArray,
+) -> tuple[NDArray[np.bool_], float]:  # pragma: no cover - compiled
+    """Options (C,F,M) that pass every pre-check, and the earliest time any option's decision
+    could change (``t + tick`` if one passes; never later than the next radar scan)."""
+    n_c, n_f, n_m = obj.shape[0], fu_enu.shape[0], max_range_m.shape[0]
+    passes = np.zeros((n_c, n_f, n_m), dtype=np.bool_)
+    next_any = math.inf
+    for r in range(next_scan.shape[0]):
+        next_any = min(next_any, next_scan[r])
+    wake_min = math.inf
+    for c in range(n_c):
+        o = obj[c]
+        speed = math.sqrt(vel[c, 0] * vel[c, 0] + vel[c, 1] * vel[c, 1] + vel[c, 2] * vel[c, 2])
+        for f in range(n_f):
+            fc = max(fc_radar[f], 0)
+            holds = fc_radar[f] >= 0 and (
+                t - last_seen[fc, o] <= hold_scans * scan_period_s[fc] + tick
+            )
+            react_at = seen_t[c] + reaction_s[f]
+            react_ok = t >= react_at
+            rule = roe[f]
+            roe_ok = (
+                rule == ROE_FREE
+                or (rule == ROE_TIGHT and math.isfinite(tgo[c]))
+                or (rule == ROE_AREA and inside[c])
+            )
+            more = salvos_at_target[o] < (max_salvos[f] if shoot_look_shoot[f] else 1)
+            gx = pos[c, 0] - fu_enu[f, 0]
+            gy = pos[c, 1] - fu_enu[f, 1]
+            gz = pos[c, 2] - fu_enu[f, 2]
+            dist = math.sqrt(gx * gx + gy * gy + gz * gz)
+            for m in range(n_m):
+                stock = ready[f, m] >= salvo[f]
+                reach = max_range_m[m] + speed * max_tof_s[m]
+                near = dist <= reach
+                if holds and react_ok and roe_ok and stock and more and near:
+                    passes[c, f, m] = True
+                    wake_min = min(wake_min, t + tick)
+                    continue
+                # Earliest time every blocking condition could have cleared.
+                wake = -math.inf
+                if not holds:
+                    wake = max(wake, next_scan[fc])
+                if not react_ok:
+                    wake = max(wake, react_at)
+                if not roe_ok:
+                    if rule == ROE_TIGHT:
+                        wake = max(wake, next_any)
+                    elif rule == ROE_AREA:
+                        wake = max(wake, t + max(entry[c], tick))
+                    else:
+                        wake = math.inf
+                if not stock:
+                    wake = max(wake, reload_at[f, m])
+                if not more:
+                    wake = math.inf
+                if not near:
+                    wake = max(wake, t + (dist - reach) / max(speed, 1.0))
+                wake_min = min(wake_min, min(wake, next_any))
+    return passes, wake_min
