@@ -119,6 +119,8 @@ class _Simulation:
         self.ready = world.fire_units.ready.copy()
         self.reserve = world.fire_units.reserve.copy()
         self.reload_at = np.full(self.ready.shape, np.inf)
+        self.next_reload = np.inf  # earliest pending reload
+        self.rounds_changed = True  # ready rounds changed since the last reload check
         self.magazine_empty_reported = np.zeros(f, dtype=bool)
         self.targets_busy = np.zeros(f, dtype=np.int64)
         self.missiles_busy = np.zeros(f, dtype=np.int64)
@@ -149,6 +151,7 @@ class _Simulation:
         times = world.air.wp_time_s
         n_wp = np.isfinite(times).sum(axis=1)
         self.t_last = times[np.arange(n), np.maximum(n_wp - 1, 0)]
+        self.next_route_end = float(self.t_last.min(initial=np.inf))  # a lower bound
         cfg = TrackerConfig.model_validate(world.tracking)
         self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
         self.traj_rows: list[tuple[np.ndarray, ...]] = []
@@ -203,9 +206,8 @@ class _Simulation:
             times.append(float(ic.arrive_t[:n][st == 1].min(initial=np.inf)))
         if self.traj_dt is not None:
             times.append(self.next_traj)
-        live = self.alive & ~self.ended
-        times.append(float(self.t_last[live].min(initial=np.inf)))
-        times.append(float(self.reload_at.min(initial=np.inf)))
+        times.append(self.next_route_end)
+        times.append(self.next_reload)
         soonest = min(times)
         if not np.isfinite(soonest):
             return self.tables.k_end + 1
@@ -217,6 +219,8 @@ class _Simulation:
         truth = self.tables.truth(self.k)
         self.lla, self.vel, self.enu = truth.lla, truth.vel, truth.enu
         self.airborne = truth.airborne & self.alive
+        if t < self.next_route_end:
+            return
         done = truth.finished & self.alive & ~self.ended
         for j in np.flatnonzero(done):
             leak = bool(w.air.side[j] == HOSTILE and w.air.ends_in_area[j])
@@ -224,6 +228,7 @@ class _Simulation:
             self.events.append((t, kind, "", w.air.ids[j], {"type": w.air.types[j]}))
             self.ended[j] = True
             self.alive[j] = False
+        self.next_route_end = float(self.t_last[~self.ended].min(initial=np.inf))
 
     # ---- sense ------------------------------------------------------------------------------
     def _sense(self, t: float) -> None:
@@ -458,6 +463,7 @@ class _Simulation:
         )
         tf = np.where(ok, tf, tof)
         p = np.where(ok[:, None], p, pip0[None, :])
+        self.rounds_changed = True
         for j in range(salvo):
             self.ready[f, m] -= 1
             self.ic.add(
@@ -593,6 +599,7 @@ class _Simulation:
             elif draws[j] < pk[j]:
                 self.alive[target] = False
                 self.ended[target] = True
+                self.next_route_end = float(self.t_last[~self.ended].min(initial=np.inf))
                 self.events.append((ta, "kill", name, tname, {**common, "pk": float(pk[j])}))
             else:
                 self.events.append(
@@ -607,8 +614,14 @@ class _Simulation:
 
     def _reload(self, t: float) -> None:
         fu = self.w.fire_units
-        start = (self.ready == 0) & (self.reserve > 0) & ~np.isfinite(self.reload_at)
-        self.reload_at[start] = t + fu.reload_time_s[np.nonzero(start)[0]]
+        if self.rounds_changed:  # a launcher may have run dry: start its reload
+            self.rounds_changed = False
+            start = (self.ready == 0) & (self.reserve > 0) & ~np.isfinite(self.reload_at)
+            if start.any():
+                self.reload_at[start] = t + fu.reload_time_s[np.nonzero(start)[0]]
+                self.next_reload = float(self.reload_at.min())
+        if self.next_reload > t + 1e-9:
+            return
         due = np.isfinite(self.reload_at) & (self.reload_at <= t + 1e-9)
         for f, m in zip(*np.nonzero(due), strict=True):
             n = int(min(self.reserve[f, m], fu.capacity[f, m]))
@@ -629,6 +642,7 @@ class _Simulation:
                     },
                 )
             )
+        self.next_reload = float(self.reload_at.min(initial=np.inf))
 
     # ---- trajectories --------------------------------------------------------------------------
     def _sample(self, t: float) -> None:
