@@ -15,6 +15,24 @@ from numba import njit
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+# what scan_apply returns (see there)
+ScanResult = tuple[
+    IntArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+    IntArray,
+    IntArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+    NDArray[np.bool_],
+    IntArray,
+    IntArray,
+    IntArray,
+    IntArray,
+]
 
 
 def sparse_rows(f: FloatArray) -> tuple[NDArray[np.int64], FloatArray]:
@@ -765,3 +783,503 @@ def gate_update(
             for m in range(n_models):
                 mu[k, m] /= tot
     return outside
+
+
+# --------------------------------------------------------------------------------------------
+# Whole-scan kernels. A radar scan of a few tracks and detections is dominated by the fixed
+# cost of each NumPy call on tiny arrays, so the scan's steps run here in one compiled call
+# each; they call the kernels above, so every floating-point result is the same.
+
+
+@njit(cache=True)
+def scan_gate(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    confirmed: NDArray[np.bool_],
+    predict: bool,
+    pi: FloatArray,
+    f_idx: NDArray[np.int64],
+    f_val: FloatArray,
+    q: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    gamma: float,
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], FloatArray, bool
+]:  # pragma: no cover - compiled
+    """Predict the live tracks (when ``predict``) and gate them against detections z, r.
+
+    Returns the live slots, the gated pairs (index into the slots, detection), their
+    assignment cost d^2 - gamma (1 + confirmed) (confirmed tracks win conflicts) and whether
+    no track and no detection appears in two pairs (then every pair is taken).
+    """
+    rows = np.flatnonzero(active)
+    if rows.shape[0] and predict:
+        mix_predict(x, p, mu, rows, pi, f_idx, f_val, q)
+    ti, mj, d2 = gate_tracks(x, p, mu, rows, z, r, gamma)
+    n = ti.shape[0]
+    simple = True
+    if n > 1:
+        row_deg = np.zeros(rows.shape[0], dtype=np.int64)
+        col_deg = np.zeros(z.shape[0], dtype=np.int64)
+        for k in range(n):
+            row_deg[ti[k]] += 1
+            col_deg[mj[k]] += 1
+        for k in range(n):
+            if row_deg[ti[k]] != 1 or col_deg[mj[k]] != 1:
+                simple = False
+                break
+    cost = np.empty(n)
+    for k in range(n):
+        cost[k] = d2[k] - gamma * (1.0 + (1.0 if confirmed[rows[ti[k]]] else 0.0))
+    return rows, ti, mj, cost, simple
+
+
+@njit(cache=True)
+def _max_nan(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """np.maximum of two floats (NaN wins)."""
+    if math.isnan(a) or math.isnan(b):
+        return np.nan
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def birth_tracks(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    confirmed: NDArray[np.bool_],
+    age: NDArray[np.int64],
+    n_hits: NDArray[np.int64],
+    misses: NDArray[np.int64],
+    t_born_s: FloatArray,
+    truth_cand: NDArray[np.int64],
+    truth_votes: NDArray[np.int64],
+    last_truth: NDArray[np.int64],
+    pending_truth: NDArray[np.int64],
+    fused_id: NDArray[np.int64],
+    slots: NDArray[np.int64],
+    dets: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    truth: NDArray[np.int64],
+    t_s: float,
+    first_id: int,
+    born_confirmed: bool,
+    var_vel: float,
+    var_acc: float,
+    mu0: float,
+) -> None:  # pragma: no cover - compiled
+    """Tentative tracks in free ``slots`` on detections ``dets``: position and its covariance
+    from the detection, zero velocity (and acceleration) with variance var_vel (var_acc)."""
+    n_models = x.shape[1]
+    n = x.shape[2]
+    for i in range(slots.shape[0]):
+        k = slots[i]
+        j = dets[i]
+        for m in range(n_models):
+            for a in range(n):
+                x[k, m, a] = z[j, a] if a < 3 else 0.0
+                for b in range(n):
+                    p[k, m, a, b] = r[j, a, b] if a < 3 and b < 3 else 0.0
+            for a in range(3, n):
+                p[k, m, a, a] = var_vel if a < 6 else var_acc
+            mu[k, m] = mu0
+        ids[k] = first_id + i
+        active[k] = True
+        confirmed[k] = born_confirmed
+        age[k] = 1
+        n_hits[k] = 1
+        misses[k] = 0
+        t_born_s[k] = t_s
+        truth_cand[k] = truth[j]
+        truth_votes[k] = 1
+        last_truth[k] = truth[j] if truth[j] >= 0 else -1
+        pending_truth[k] = -1
+        fused_id[k] = -1
+
+
+@njit(cache=True)
+def scan_apply(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    confirmed: NDArray[np.bool_],
+    age: NDArray[np.int64],
+    n_hits: NDArray[np.int64],
+    misses: NDArray[np.int64],
+    t_born_s: FloatArray,
+    truth_cand: NDArray[np.int64],
+    truth_votes: NDArray[np.int64],
+    last_truth: NDArray[np.int64],
+    pending_truth: NDArray[np.int64],
+    fused_id: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    la: NDArray[np.int64],
+    ma: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    truth: NDArray[np.int64],
+    last_track: NDArray[np.int64],
+    last_slot: NDArray[np.int64],
+    first_confirm_s: FloatArray,
+    t_s: float,
+    confirm_m: int,
+    confirm_n: int,
+    delete_after: int,
+    max_var: float,
+    births: bool,
+    first_id: int,
+    var_vel: float,
+    var_acc: float,
+    mu0: float,
+) -> ScanResult:  # pragma: no cover - compiled
+    """The rest of a scan once tracks ``rows[la]`` are assigned detections ``ma``.
+
+    Kalman update of the assigned tracks, ages and misses, truth bookkeeping
+    (:func:`note_truth`), M-of-N confirmation, deletion (tentative that cannot reach M in N,
+    confirmed after ``delete_after`` misses, position variance above ``max_var`` without a
+    detection) and, when ``births``, tentative tracks on the unassigned detections if free
+    slots suffice. Returns, as arrays:
+
+    ta (A,) the updated slots; d2, logdet (A, M) of their innovations (for the IMM mode
+    probabilities, not updated here); [id swaps, breaks]; purity keys of (track id, object)
+    per update; newly confirmed slots; lost tracks' id, object, birth time and whether lost
+    by misses; fused ids of deleted tracks; unassigned detections; slots of the tracks born
+    on them (empty when not done here); index into ta of the confirmed updated tracks that
+    still feed a fused track.
+    """
+    n_rows = rows.shape[0]
+    n_det = z.shape[0]
+    na = la.shape[0]
+    ta = np.empty(na, dtype=np.int64)
+    for i in range(na):
+        ta[i] = rows[la[i]]
+    d2m, logdet = update_position(x, p, ta, z, r, ma)
+    hit = np.zeros(n_rows, dtype=np.bool_)
+    for i in range(na):
+        hit[la[i]] = True
+    for kk in range(n_rows):
+        age[rows[kk]] += 1
+    for i in range(na):
+        n_hits[ta[i]] += 1
+    for kk in range(n_rows):
+        k = rows[kk]
+        misses[k] = 0 if hit[kk] else misses[k] + 1
+    counts = np.zeros(2, dtype=np.int64)
+    tsel = np.empty(na, dtype=np.int64)
+    keys = np.empty(na, dtype=np.int64)
+    for i in range(na):
+        tsel[i] = truth[ma[i]]
+    if na:
+        swaps, breaks = note_truth(
+            truth_cand,
+            truth_votes,
+            last_truth,
+            pending_truth,
+            confirmed,
+            active,
+            ids,
+            ta,
+            tsel,
+            last_track,
+            last_slot,
+            first_confirm_s,
+            t_s,
+        )
+        counts[0] = swaps
+        counts[1] = breaks
+    for i in range(na):
+        keys[i] = ids[ta[i]] * (1 << 24) + (tsel[i] + 1)
+    # confirmation
+    n_new = 0
+    newly = np.empty(n_rows, dtype=np.int64)
+    for kk in range(n_rows):
+        k = rows[kk]
+        if not confirmed[k] and n_hits[k] >= confirm_m:
+            confirmed[k] = True
+            newly[n_new] = k
+            n_new += 1
+    # deletion
+    n_lost = 0
+    lost_ids = np.empty(n_rows, dtype=np.int64)
+    lost_truth = np.empty(n_rows, dtype=np.int64)
+    lost_born = np.empty(n_rows)
+    lost_miss = np.empty(n_rows, dtype=np.bool_)
+    n_gone = 0
+    gone = np.empty(n_rows, dtype=np.int64)
+    n_models = x.shape[1]
+    for kk in range(n_rows):
+        k = rows[kk]
+        vm = 0.0
+        for m in range(n_models):
+            v = _max_nan(_max_nan(p[k, m, 0, 0], p[k, m, 1, 1]), p[k, m, 2, 2])
+            vm = v if m == 0 else _max_nan(vm, v)
+        too_wide = vm > max_var and not hit[kk]
+        conf = confirmed[k]
+        hopeless = (not conf) and (n_hits[k] + (confirm_n - age[k]) < confirm_m)
+        missed = conf and misses[k] >= delete_after
+        if hopeless or missed or too_wide:
+            if conf:
+                lost_ids[n_lost] = ids[k]
+                lost_truth[n_lost] = truth_cand[k]
+                lost_born[n_lost] = t_born_s[k]
+                lost_miss[n_lost] = missed
+                n_lost += 1
+            active[k] = False
+            if fused_id[k] >= 0:
+                gone[n_gone] = fused_id[k]
+                n_gone += 1
+            fused_id[k] = -1
+    # updated tracks that feed the fused picture
+    n_fold = 0
+    fold = np.empty(na, dtype=np.int64)
+    for i in range(na):
+        if confirmed[ta[i]] and fused_id[ta[i]] >= 0:
+            fold[n_fold] = i
+            n_fold += 1
+    # detections left unassigned
+    used = np.zeros(n_det, dtype=np.bool_)
+    for i in range(na):
+        used[ma[i]] = True
+    n_free = 0
+    free = np.empty(n_det, dtype=np.int64)
+    for j in range(n_det):
+        if not used[j]:
+            free[n_free] = j
+            n_free += 1
+    free = free[:n_free]
+    born = np.empty(0, dtype=np.int64)
+    if births and n_free:
+        slots = np.empty(n_free, dtype=np.int64)
+        n_slot = 0
+        for k in range(active.shape[0]):
+            if n_slot == n_free:
+                break
+            if not active[k]:
+                slots[n_slot] = k
+                n_slot += 1
+        if n_slot == n_free:
+            birth_tracks(
+                x,
+                p,
+                mu,
+                active,
+                ids,
+                confirmed,
+                age,
+                n_hits,
+                misses,
+                t_born_s,
+                truth_cand,
+                truth_votes,
+                last_truth,
+                pending_truth,
+                fused_id,
+                slots,
+                free,
+                z,
+                r,
+                truth,
+                t_s,
+                first_id,
+                confirm_m == 1,
+                var_vel,
+                var_acc,
+                mu0,
+            )
+            born = slots
+    return (
+        ta,
+        d2m,
+        logdet,
+        counts,
+        keys,
+        newly[:n_new],
+        lost_ids[:n_lost],
+        lost_truth[:n_lost],
+        lost_born[:n_lost],
+        lost_miss[:n_lost],
+        gone[:n_gone],
+        free,
+        born,
+        fold[:n_fold],
+    )
+
+
+@njit(cache=True)
+def fold_measurements(
+    fx: FloatArray,
+    fp: FloatArray,
+    fmu: FloatArray,
+    f_t: FloatArray,
+    f_nrad: NDArray[np.int64],
+    slot_of: NDArray[np.int64],
+    f_active: NDArray[np.bool_],
+    f_ids: NDArray[np.int64],
+    f_confirmed: NDArray[np.bool_],
+    f_n_hits: NDArray[np.int64],
+    f_misses: NDArray[np.int64],
+    f_truth_cand: NDArray[np.int64],
+    f_truth_votes: NDArray[np.int64],
+    f_last_truth: NDArray[np.int64],
+    f_pending_truth: NDArray[np.int64],
+    tr_fused_id: NDArray[np.int64],
+    sel: NDArray[np.int64],
+    det: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    truth: NDArray[np.int64],
+    gamma: float,
+    steps: FloatArray,
+    pi: FloatArray,
+    f_idx: NDArray[np.int64],
+    f_val: FloatArray,
+    q: FloatArray,
+    last_track: NDArray[np.int64],
+    last_slot: NDArray[np.int64],
+    first_confirm_s: FloatArray,
+    t_s: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
+    """Fold detections ``det`` of radar tracks ``sel`` into the fused tracks they feed.
+
+    Each fused track (looked up by the radar track's ``tr_fused_id`` in ``slot_of``; a radar
+    track whose fused track is gone is unlinked) is predicted to t_s with the motion
+    matrices of its time step, taken from the table ``steps`` (S,) with pi (S,M,M), f_idx,
+    f_val (S,M,n,3), q (S,M,n,n); then gated and updated (:func:`gate_update`). A radar
+    track whose detection falls outside the gate is unlinked. Then the fused tracks' hit
+    and miss counts and truth bookkeeping (:func:`note_truth`).
+
+    Returns [status, unlinked any (0/1), id swaps, breaks], the purity keys of the updates
+    and the time steps missing from the table. Status 0: a step was missing and nothing was
+    changed (call again with a table that holds it); 1: done.
+    """
+    n = sel.shape[0]
+    slot = np.empty(n, dtype=np.int64)
+    step_of = np.full(n, -1, dtype=np.int64)
+    missing = np.empty(n)
+    n_missing = 0
+    for i in range(n):
+        fid = tr_fused_id[sel[i]]
+        slot[i] = slot_of[fid] if fid < slot_of.shape[0] else -1
+        if slot[i] < 0:
+            continue
+        d = t_s - f_t[slot[i]]
+        if d > 0.0:
+            for s in range(steps.shape[0]):
+                if steps[s] == d:
+                    step_of[i] = s
+                    break
+            if step_of[i] < 0:
+                missing[n_missing] = d
+                n_missing += 1
+    head = np.zeros(4, dtype=np.int64)
+    if n_missing:
+        return head, np.empty(0, dtype=np.int64), missing[:n_missing]
+    head[0] = 1
+    # radar tracks whose fused track is gone
+    n_ok = 0
+    for i in range(n):
+        if slot[i] < 0:
+            tr_fused_id[sel[i]] = -1
+        else:
+            n_ok += 1
+    sel_ok = np.empty(n_ok, dtype=np.int64)
+    det_ok = np.empty(n_ok, dtype=np.int64)
+    slot_ok = np.empty(n_ok, dtype=np.int64)
+    step_ok = np.empty(n_ok, dtype=np.int64)
+    j = 0
+    for i in range(n):
+        if slot[i] >= 0:
+            sel_ok[j] = sel[i]
+            det_ok[j] = det[i]
+            slot_ok[j] = slot[i]
+            step_ok[j] = step_of[i]
+            j += 1
+    # predict, one motion step at a time
+    rows = np.empty(n_ok, dtype=np.int64)
+    for s in range(steps.shape[0]):
+        n_rows = 0
+        for i in range(n_ok):
+            if step_ok[i] == s:
+                rows[n_rows] = slot_ok[i]
+                n_rows += 1
+        if n_rows:
+            mix_predict(fx, fp, fmu, rows[:n_rows], pi[s], f_idx[s], f_val[s], q[s])
+    for i in range(n_ok):
+        f = slot_ok[i]
+        f_t[f] = max(f_t[f], t_s)
+    outside = gate_update(fx, fp, fmu, slot_ok, z, r, det_ok, gamma)
+    n_in = 0
+    inside = np.empty(n_ok, dtype=np.int64)
+    t_in = np.empty(n_ok, dtype=np.int64)
+    for i in range(n_ok):
+        if outside[i]:
+            tr_fused_id[sel_ok[i]] = -1
+            f_nrad[slot_ok[i]] -= 1
+            head[1] = 1
+        else:
+            inside[n_in] = slot_ok[i]
+            t_in[n_in] = truth[det_ok[i]]
+            n_in += 1
+    inside = inside[:n_in]
+    t_in = t_in[:n_in]
+    for i in range(n_in):
+        f_n_hits[inside[i]] += 1
+        f_misses[inside[i]] = 0
+    keys = np.empty(n_in, dtype=np.int64)
+    if n_in:
+        swaps, breaks = note_truth(
+            f_truth_cand,
+            f_truth_votes,
+            f_last_truth,
+            f_pending_truth,
+            f_confirmed,
+            f_active,
+            f_ids,
+            inside,
+            t_in,
+            last_track,
+            last_slot,
+            first_confirm_s,
+            t_s,
+        )
+        head[2] = swaps
+        head[3] = breaks
+        for i in range(n_in):
+            keys[i] = f_ids[inside[i]] * (1 << 24) + (t_in[i] + 1)
+    return head, keys, np.empty(0)
+
+
+@njit(cache=True)
+def fused_view(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    truth_cand: NDArray[np.int64],
+    n_radars: NDArray[np.int64],
+    t_est: FloatArray,
+    t_s: float,
+    q: float,
+) -> tuple[
+    NDArray[np.int64], FloatArray, FloatArray, NDArray[np.int64], NDArray[np.int64]
+]:  # pragma: no cover - compiled
+    """The live fused tracks ordered by id: ids, [position, velocity] (R,6) and covariance
+    (R,6,6) moment-matched and CV-predicted from their own times ``t_est`` to t_s, their
+    majority object and the number of radar tracks feeding them."""
+    rows = np.flatnonzero(active)
+    rows = rows[np.argsort(ids[rows], kind="mergesort")]
+    x6, p6 = combine_rows(x, p, mu, rows, 6)
+    dt = np.empty(rows.shape[0])
+    for i in range(rows.shape[0]):
+        dt[i] = t_s - t_est[rows[i]]
+    xo, po = predict_cv6(x6, p6, dt, q)
+    return ids[rows], xo, po, truth_cand[rows], n_radars[rows]

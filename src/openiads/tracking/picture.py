@@ -33,7 +33,9 @@ from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
     combine_rows,
+    fold_measurements,
     fuse_into,
+    fused_view,
     gate_update,
     mix_predict,
     predict_cv6,
@@ -55,6 +57,14 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 CP = "cp"
+# motion matrices of several time steps, stacked: pi (S,M,M), f_idx, f_val (S,M,n,3), q (S,M,n,n)
+StepTable = tuple[FloatArray, IntArray, FloatArray, FloatArray]
+_NO_STEPS: StepTable = (
+    np.zeros((0, 1, 1)),
+    np.zeros((0, 1, 1, 3), dtype=np.int64),
+    np.zeros((0, 1, 1, 3)),
+    np.zeros((0, 1, 1, 1)),
+)
 _MODE = {"measurement": 3, "covariance_intersection": 1, "best": 2}
 
 
@@ -108,6 +118,11 @@ class AirPicture:
         self._next_fused = 1
         self.fstats = TrackStats()
         self._dirty = False  # a radar track was confirmed or unlinked since the last fuse
+        # motion matrices of the fused filters' recent time steps, stacked for the fold kernel
+        self._steps = np.zeros(0)
+        self._step_mats: StepTable = _NO_STEPS
+        # the last fused_tracks answer; None once a scan or fuse may have changed the picture
+        self._view: FusedTracks | None = None
 
     # ------------------------------------------------------------------ scans
     def scan(
@@ -126,7 +141,9 @@ class AirPicture:
             pos, cov = rae_to_enu_fast(np.ascontiguousarray(z), np.ascontiguousarray(sig), radar)
         else:  # one sigma triple per detection
             pos, cov = rae_to_enu(z, sig, radar)
-        return self.scan_enu(t_s, radar_index, pos, cov, truth_id)
+            pos, cov = np.ascontiguousarray(pos), np.ascontiguousarray(cov)
+        truth = np.asarray(truth_id, dtype=np.int64).reshape(-1)
+        return self._scan(float(t_s), radar_index, pos, cov, truth)
 
     def scan_enu(
         self,
@@ -143,14 +160,22 @@ class AirPicture:
             r = np.broadcast_to(r, (z.shape[0], 3, 3))
         r = np.ascontiguousarray(r)
         truth = np.asarray(truth_id, dtype=np.int64).reshape(-1)
+        return self._scan(float(t_s), radar_index, z, r, truth)
+
+    def _scan(
+        self, t_s: float, radar_index: int, z: FloatArray, r: FloatArray, truth: IntArray
+    ) -> list[Event]:
+        """scan_enu on checked arrays: z (M,3), r (M,3,3) C-contiguous float, truth (M,) int."""
         if truth.shape[0] != z.shape[0]:
             raise ValueError(f"{z.shape[0]} detections but {truth.shape[0]} truth ids")
-        self.fstats.note_detections(float(t_s), truth)
+        self._view = None
+        self.fstats.note_detections(t_s, truth)
         trk = self.radars[radar_index]
-        events = trk.scan(float(t_s), z, r, truth)
+        events = trk.scan(t_s, z, r, truth)
         if trk.last_unlinked.size:
             self._unlink(trk.last_unlinked)
-        self._fold(trk, float(t_s), z, r, truth)
+        if trk.last_fold.size:
+            self._fold(trk, t_s, z, r, truth)
         if events:  # confirmations (new radar tracks to link) or losses
             self._dirty = True
         return events
@@ -171,10 +196,11 @@ class AirPicture:
     ) -> None:
         """Fold the radar tracks this scan updated into the fused tracks they feed."""
         tr = trk.tracks
-        ta, ma = trk.last_updated, trk.last_detections
-        keep = tr.confirmed[ta] & (tr.fused_id[ta] >= 0)
-        sel, det = ta[keep], ma[keep]
+        keep = trk.last_fold  # updated, confirmed and feeding a fused track
+        sel, det = trk.last_updated[keep], trk.last_detections[keep]
         if sel.size == 0:
+            return
+        if self._mode == 3 and self._fold_kernel(tr.fused_id, sel, det, z, r, truth, t_s):
             return
         slot = self._slots(tr.fused_id[sel])
         ok = slot >= 0
@@ -205,6 +231,50 @@ class AirPicture:
         self.fused.n_hits[inside] += 1
         self.fused.misses[inside] = 0
         self.fstats.note_updates(t_s, self.fused, inside, truth[det[~outside]])
+
+    def _fold_kernel(
+        self,
+        fused_id: IntArray,
+        sel: IntArray,
+        det: IntArray,
+        z: FloatArray,
+        r: FloatArray,
+        truth: IntArray,
+        t_s: float,
+    ) -> bool:
+        """_fold with measurement fusion in one compiled call; False if it could not run."""
+        fu, st = self.fused, self.fstats
+        for _ in range(2):
+            mats = self._step_mats
+            head, keys, missing = fold_measurements(
+                fu.x, fu.p, fu.mu, self.f_t, self.f_nrad, self._slot_of, fu.active, fu.ids,
+                fu.confirmed, fu.n_hits, fu.misses, fu.truth_cand, fu.truth_votes,
+                fu.last_truth, fu.pending_truth, fused_id, sel, det, z, r, truth,
+                self.gamma_fusion, self._steps, *mats, st.last_track, st.last_slot,
+                st.first_confirm_s, t_s,
+            )  # fmt: skip
+            if head[0]:
+                if head[1]:
+                    self._dirty = True
+                if keys.size:
+                    st.note_update_keys(int(head[2]), int(head[3]), keys)
+                return True
+            self._add_steps(missing)
+        return False
+
+    def _add_steps(self, steps: FloatArray) -> None:
+        """Add the motion matrices of time steps ``steps`` to the fold kernel's table."""
+        new = [float(d) for d in np.unique(steps)]
+        old = [] if self._steps.size > 16 else [float(d) for d in self._steps]
+        keep = old + [d for d in new if d not in old]
+        mats = [self.motion.matrices(d) for d in keep]
+        self._steps = np.array(keep, dtype=np.float64)
+        self._step_mats = (
+            np.ascontiguousarray(np.stack([m[3] for m in mats])),
+            np.ascontiguousarray(np.stack([m[0] for m in mats])),
+            np.ascontiguousarray(np.stack([m[1] for m in mats])),
+            np.ascontiguousarray(np.stack([m[2] for m in mats])),
+        )
 
     def _predict_fused(self, slot: IntArray, t_s: float) -> None:
         """Predict fused tracks ``slot`` (filters of the radars' model) to t_s, in place."""
@@ -242,6 +312,7 @@ class AirPicture:
         if not self._dirty:
             return events
         self._dirty = False
+        self._view = None
         fu = self.fused
         # 1. drop fused tracks that no radar track feeds any more
         dead = np.flatnonzero(fu.active & (self.f_nrad <= 0))
@@ -425,20 +496,28 @@ class AirPicture:
 
     # ----------------------------------------------------------------- output
     def fused_tracks(self, t_s: float) -> FusedTracks:
-        """The fused air picture predicted to t_s, ordered by fused track id."""
+        """The fused air picture predicted to t_s, ordered by fused track id.
+
+        Its arrays are read-only: a second call at the same time with no scan or fuse in
+        between returns the same object.
+        """
+        t_s = float(t_s)
+        view = self._view
+        if view is not None and view.t_s == t_s:
+            return view
         fu = self.fused
-        rows = fu.rows()
-        rows = rows[np.argsort(fu.ids[rows], kind="stable")]
-        x, p = self._fused6(rows, float(t_s))
-        return FusedTracks(
-            ids=fu.ids[rows],
-            x_enu=x,
-            P=p,
-            truth_id=fu.truth_cand[rows],
-            confirmed=np.ones(rows.size, dtype=bool),
-            n_radars=self.f_nrad[rows],
-            t_s=float(t_s),
+        ids, x, p, truth, nrad = fused_view(
+            fu.x, fu.p, fu.mu, fu.active, fu.ids, fu.truth_cand, self.f_nrad, self.f_t, t_s,
+            self.q_cv,
+        )  # fmt: skip
+        confirmed = np.ones(ids.size, dtype=bool)
+        for a in (ids, x, p, truth, nrad, confirmed):
+            a.flags.writeable = False
+        view = FusedTracks(
+            ids=ids, x_enu=x, P=p, truth_id=truth, confirmed=confirmed, n_radars=nrad, t_s=t_s
         )
+        self._view = view
+        return view
 
     def radar_tracks(self, radar_index: int, confirmed_only: bool = True) -> FusedTracks:
         """One radar's own tracks at its last scan time, in the same form as the fused picture."""

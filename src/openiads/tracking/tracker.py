@@ -31,11 +31,10 @@ from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
     combine_rows,
-    gate_tracks,
-    mix_predict,
     note_truth,
+    scan_apply,
+    scan_gate,
     sparse_rows,
-    update_position,
 )
 from openiads.tracking.assignment import assign_pairs
 from openiads.tracking.config import TrackerConfig
@@ -46,6 +45,14 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 Event = tuple[float, str, str, str, dict[str, Any]]
+
+# stand-in motion matrices (f_idx, f_val, q, pi) for a scan without a time step
+_NO_STEP = (
+    np.zeros((1, 1, 3), dtype=np.int64),
+    np.zeros((1, 1, 3)),
+    np.zeros((1, 1, 1)),
+    np.ones((1, 1)),
+)
 
 
 @dataclass
@@ -186,7 +193,12 @@ class RadarTracker:
         self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
         self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
         self.last_unlinked = np.zeros(0, dtype=np.int64)  # fused ids of tracks it deleted
+        self.last_fold = np.zeros(0, dtype=np.int64)  # index into last_updated: feed the picture
+        self.last_dt = 0.0  # time step of the last scan, s
         self.stats = TrackStats()
+        self._max_var = cfg.max_position_std_m**2
+        self._var_vel = cfg.init_velocity_std_mps**2
+        self._var_acc = cfg.init_acceleration_std_mps2**2
 
     def _models(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
         return self.motion.matrices(dt_s)
@@ -209,69 +221,57 @@ class RadarTracker:
         truth_id = np.asarray(truth_id, dtype=np.int64)
         dt = 0.0 if self.t_s is None else t_s - self.t_s
         self.t_s = t_s
+        self.last_dt = dt
         self.stats.note_detections(t_s, truth_id)
         tr = self.tracks
-        rows = tr.rows()
         events: list[Event] = []
-        self.last_updated = np.zeros(0, dtype=np.int64)
-        self.last_detections = np.zeros(0, dtype=np.int64)
-        self.last_unlinked = np.zeros(0, dtype=np.int64)
 
-        if rows.size:
-            if dt > 0.0:
-                f_idx, f_val, q, pi = self._models(dt)
-                mix_predict(tr.x, tr.p, tr.mu, rows, pi, f_idx, f_val, q)
-            ti, mj, d2 = gate_tracks(tr.x, tr.p, tr.mu, rows, z_enu, r_enu, self.gamma)
-            conf = tr.confirmed[rows]
-            cost = d2 - self.gamma * (1.0 + conf[ti])  # confirmed tracks win conflicts
+        # predict, gate, assign (the compiled kernels do the per-track work)
+        f_idx, f_val, q, pi = self._models(dt) if dt > 0.0 else _NO_STEP
+        rows, ti, mj, cost, simple = scan_gate(
+            tr.x, tr.p, tr.mu, tr.active, tr.confirmed, dt > 0.0, pi, f_idx, f_val, q,
+            z_enu, r_enu, self.gamma,
+        )  # fmt: skip
+        if simple:  # no track or detection in two gated pairs: every pair is taken
+            la, ma = ti, mj
+        else:
             chosen = assign_pairs(ti, mj, cost, rows.size, z_enu.shape[0])
             la, ma = ti[chosen], mj[chosen]  # la: index into rows
-            ta = rows[la]
-            self.last_updated = ta
-            self.last_detections = ma
-            if ta.size:
-                d2m, logdet = update_position(tr.x, tr.p, ta, z_enu, r_enu, ma)
-                if self.n_models > 1:
-                    tr.mu[ta] = imm_posterior(tr.mu[ta], d2m, logdet)
-            hit = np.zeros(rows.size, dtype=bool)
-            hit[la] = True
-            tr.age[rows] += 1
-            tr.n_hits[ta] += 1
-            tr.misses[rows] = np.where(hit, 0, tr.misses[rows] + 1)
-            self.stats.note_updates(t_s, tr, ta, truth_id[ma])
-
-            # confirmation: M detections within the first N scans
-            newly = ~conf & (tr.n_hits[rows] >= cfg.confirm_m)
-            if newly.any():
-                tr.confirmed[rows[newly]] = True
-                pos_new, _ = self.combined(rows[newly], 3)
-                events.extend(self._confirm_events(t_s, rows[newly], pos_new))
-            conf = conf | newly
-            # deletion: tentative that cannot reach M in N; confirmed after misses; too wide
-            var_max = np.maximum(
-                np.maximum(tr.p[rows, :, 0, 0], tr.p[rows, :, 1, 1]), tr.p[rows, :, 2, 2]
-            )
-            too_wide = (var_max.max(axis=1) > cfg.max_position_std_m**2) & ~hit
-            hopeless = ~conf & (tr.n_hits[rows] + (cfg.confirm_n - tr.age[rows]) < cfg.confirm_m)
-            missed = conf & (tr.misses[rows] >= cfg.delete_after_misses)
-            dead = hopeless | missed | too_wide
-            if dead.any():
-                lost = dead & conf
-                if lost.any():
-                    events.extend(self._lost_events(t_s, rows[lost], missed[lost]))
-                tr.active[rows[dead]] = False
-                gone = tr.fused_id[rows[dead]]
-                self.last_unlinked = gone[gone >= 0]
-                tr.fused_id[rows[dead]] = -1
-            used = np.zeros(z_enu.shape[0], dtype=bool)
-            used[ma] = True
-            free = np.flatnonzero(~used)
-        else:
-            free = np.arange(z_enu.shape[0])
+        # update, confirm, delete, and (one model) births, in one call
+        imm = self.n_models > 1
+        st = self.stats
+        (
+            ta, d2m, logdet, counts, keys, newly, lost_ids, lost_truth, lost_born, lost_miss,
+            gone, free, born, fold,
+        ) = scan_apply(
+            tr.x, tr.p, tr.mu, tr.active, tr.ids, tr.confirmed, tr.age, tr.n_hits, tr.misses,
+            tr.t_born_s, tr.truth_cand, tr.truth_votes, tr.last_truth, tr.pending_truth,
+            tr.fused_id, rows, la, ma, z_enu, r_enu, truth_id,
+            st.last_track, st.last_slot, st.first_confirm_s,
+            t_s, cfg.confirm_m, cfg.confirm_n, cfg.delete_after_misses, self._max_var,
+            not imm, self._id_source[0], self._var_vel, self._var_acc, 1.0 / self.n_models,
+        )  # fmt: skip
+        self.last_updated = ta
+        self.last_detections = ma
+        self.last_fold = fold
+        self.last_unlinked = gone
+        if ta.size:
+            if imm:
+                tr.mu[ta] = imm_posterior(tr.mu[ta], d2m, logdet)
+            st.note_update_keys(int(counts[0]), int(counts[1]), keys)
+        if newly.size:
+            pos_new, _ = self.combined(newly, 3)
+            events.extend(self._confirm_events(t_s, newly, pos_new))
+        if lost_ids.size:
+            events.extend(self._lost_events(t_s, lost_ids, lost_truth, lost_born, lost_miss))
 
         # births from unassigned detections
         if free.size:
-            slots = self._births(t_s, z_enu[free], r_enu[free], truth_id[free])
+            if born.size:  # done by scan_apply
+                slots = born
+                self._id_source[0] += born.size
+            else:
+                slots = self._births(t_s, z_enu[free], r_enu[free], truth_id[free])
             if cfg.confirm_m == 1:
                 pos_new = self.tracks.x[slots, 0, :3]
                 events.extend(self._confirm_events(t_s, slots, pos_new))
@@ -332,9 +332,16 @@ class RadarTracker:
             )
         ]
 
-    def _lost_events(self, t_s: float, slots: IntArray, by_misses: BoolArray) -> list[Event]:
-        tr = self.tracks
-        self.stats.n_lost += int(slots.size)
+    def _lost_events(
+        self,
+        t_s: float,
+        ids: IntArray,
+        truth: IntArray,
+        born_s: FloatArray,
+        by_misses: BoolArray,
+    ) -> list[Event]:
+        """Events for deleted confirmed tracks (their id, object and birth time)."""
+        self.stats.n_lost += int(ids.size)
         return [
             (
                 t_s,
@@ -343,14 +350,12 @@ class RadarTracker:
                 f"{self.name}/{tid}",
                 {
                     "track_id": int(tid),
-                    "truth_id": int(truth),
+                    "truth_id": int(tr),
                     "reason": "misses" if miss else "covariance",
                     "age_s": float(t_s - born),
                 },
             )
-            for tid, truth, born, miss in zip(
-                tr.ids[slots], tr.truth_cand[slots], tr.t_born_s[slots], by_misses, strict=True
-            )
+            for tid, tr, born, miss in zip(ids, truth, born_s, by_misses, strict=True)
         ]
 
 
@@ -385,12 +390,17 @@ class TrackStats:
         self.last_slot = np.concatenate([self.last_slot, np.zeros(pad, dtype=np.int64)])
 
     def note_detections(self, t_s: float, truth: IntArray) -> None:
-        real = truth[truth >= 0]
-        if real.size == 0:
+        if truth.size == 0:
             return
-        self._grow(int(real.max()) + 1)
-        new = real[np.isnan(self.first_detect_s[real])]
-        self.first_detect_s[new] = t_s
+        vals = truth.tolist()  # a scan holds a few detections: Python beats NumPy calls here
+        top = max(vals)
+        if top < 0:
+            return
+        self._grow(top + 1)
+        first = self.first_detect_s
+        for v in vals:
+            if v >= 0 and first[v] != first[v]:  # NaN: not detected before
+                first[v] = t_s
 
     def note_updates(self, t_s: float, tr: TrackArrays, ta: IntArray, truth: IntArray) -> None:
         """Bookkeeping for tracks ``ta`` that took detections of objects ``truth``.
@@ -423,6 +433,15 @@ class TrackStats:
         # purity counts
         self._pairs.append(tr.ids[ta] * (1 << 24) + (truth + 1))
         self._pending += ta.size
+        if self._pending > 1_000_000:
+            self._compact()
+
+    def note_update_keys(self, swaps: int, breaks: int, keys: IntArray) -> None:
+        """Add what :func:`note_truth` counted, and the purity keys of the updates."""
+        self.id_swaps += swaps
+        self.breaks += breaks
+        self._pairs.append(keys)
+        self._pending += keys.size
         if self._pending > 1_000_000:
             self._compact()
 
