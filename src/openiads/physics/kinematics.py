@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from openiads.physics._kernels import bisect_intercept
+
 __all__ = [
     "DEFAULT_BOOST_ACCEL_MPS2",
     "flyout_distance_m",
@@ -306,11 +308,17 @@ def predicted_intercept_point(
     rows = np.arange(n)
     hi = t_grid[rows, first]
     lo = np.where(first > 0, t_grid[rows, np.maximum(first - 1, 0)], 0.0)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        above = gap(mid[:, None])[:, 0] >= 0.0
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
+    hi = bisect_intercept(
+        np.ascontiguousarray(lo, dtype=np.float64),
+        np.ascontiguousarray(hi, dtype=np.float64),
+        np.ascontiguousarray(rel),
+        np.ascontiguousarray(v),
+        np.ascontiguousarray(t_b[:, 0]),
+        np.ascontiguousarray(c[:, 0]),
+        np.ascontiguousarray(t_max[:, 0]),
+        np.ascontiguousarray(v_max, dtype=np.float64),
+        int(iterations),
+    )
     at_launcher = np.linalg.norm(rel, axis=-1) == 0.0
     tof = np.where(at_launcher, 0.0, hi)
     feasible = feasible | at_launcher
