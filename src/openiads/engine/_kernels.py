@@ -1,5 +1,6 @@
-"""Compiled inner loop of the decide stage (numba): which (track, fire unit, missile) options
-pass every pre-check, and the earliest tick at which a blocked one could pass.
+"""Compiled inner loops of the decide stage (numba): which tracks are candidates, in which
+threat order, which (track, fire unit, missile) options pass every pre-check, and the
+earliest tick at which a blocked one could pass.
 
 The rules are those of docs/models/engine.md ("decide"): fire-control radar holds the target,
 reaction time elapsed since the track was confirmed, rules of engagement, a salvo's worth of
@@ -17,6 +18,8 @@ import math
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+from openiads.c2._kernels import threat_geometry
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -110,3 +113,117 @@ def engage_options(
                     wake = max(wake, t + (dist - reach) / max(speed, 1.0))
                 wake_min = min(wake_min, min(wake, next_any))
     return passes, wake_min
+
+
+@njit(cache=True)
+def plan_engagements(
+    t: float,
+    tick: float,
+    hold_scans: float,
+    hostile_side: int,
+    track_ids: IntArray,
+    confirmed: NDArray[np.bool_],
+    truth_id: IntArray,
+    x_enu: FloatArray,
+    first_confirmed: FloatArray,
+    side: IntArray,
+    alive: NDArray[np.bool_],
+    rounds_left: IntArray,
+    busy_until: FloatArray,
+    vertices: FloatArray,
+    start: IntArray,
+    centers: FloatArray,
+    radii: FloatArray,
+    fu_enu: FloatArray,
+    fc_radar: IntArray,
+    reaction_s: FloatArray,
+    roe: IntArray,
+    salvo: IntArray,
+    shoot_look_shoot: NDArray[np.bool_],
+    max_salvos: IntArray,
+    max_range_m: FloatArray,
+    max_tof_s: FloatArray,
+    last_seen: FloatArray,
+    scan_period_s: FloatArray,
+    next_scan: FloatArray,
+    ready: IntArray,
+    reload_at: FloatArray,
+    salvos_at_target: IntArray,
+) -> tuple[IntArray, NDArray[np.bool_], float]:  # pragma: no cover - compiled
+    """One decide step over the fused picture.
+
+    Records in ``first_confirmed`` (indexed by fused track id, +inf = not yet) the time each
+    track is first seen confirmed. Candidates are confirmed tracks of live hostile objects
+    that are not being engaged (no rounds in the air, kill assessment over), one per object
+    (the first track in picture order); they are ordered by time to go to the nearest
+    defended area (stable). Returns the ordered candidate rows, the options (C,F,M) passing
+    every pre-check (:func:`engage_options`), and the earliest time any decision could
+    change (including the end of a kill assessment).
+    """
+    n_t = track_ids.shape[0]
+    for i in range(n_t):
+        if confirmed[i] and math.isinf(first_confirmed[track_ids[i]]):
+            first_confirmed[track_ids[i]] = t
+    wake = math.inf
+    taken = np.zeros(side.shape[0], dtype=np.bool_)
+    rows = np.empty(n_t, dtype=np.int64)
+    n_c = 0
+    for i in range(n_t):
+        o = truth_id[i]
+        if not confirmed[i] or o < 0 or side[o] != hostile_side or not alive[o]:
+            continue
+        if rounds_left[o] != 0:  # rounds in the air: re-examined when the last one lands
+            continue
+        if busy_until[o] > t:  # kill assessment under way
+            wake = min(wake, busy_until[o])
+            continue
+        if not taken[o]:
+            taken[o] = True
+            rows[n_c] = i
+            n_c += 1
+    rows = rows[:n_c]
+    pos = np.empty((n_c, 3))
+    vel = np.empty((n_c, 3))
+    for j in range(n_c):
+        for d in range(3):
+            pos[j, d] = x_enu[rows[j], d]
+            vel[j, d] = x_enu[rows[j], 3 + d]
+    tgo, inside, entry = threat_geometry(pos, vel, vertices, start, centers, radii)
+    for j in range(n_c):
+        if inside[j]:
+            tgo[j] = 0.0
+    order = np.argsort(tgo, kind="mergesort")  # stable: picture order among equal times
+    rows = rows[order]
+    obj = np.empty(n_c, dtype=np.int64)
+    seen_t = np.empty(n_c)
+    for j in range(n_c):
+        obj[j] = truth_id[rows[j]]
+        seen_t[j] = first_confirmed[track_ids[rows[j]]]
+    passes, wake_options = engage_options(
+        t,
+        tick,
+        hold_scans,
+        obj,
+        seen_t,
+        pos[order],
+        vel[order],
+        tgo[order],
+        inside[order],
+        entry[order],
+        fu_enu,
+        fc_radar,
+        reaction_s,
+        roe,
+        salvo,
+        shoot_look_shoot,
+        max_salvos,
+        max_range_m,
+        max_tof_s,
+        last_seen,
+        scan_period_s,
+        next_scan,
+        ready,
+        reload_at,
+        salvos_at_target,
+    )
+    return rows, passes, min(wake, wake_options)

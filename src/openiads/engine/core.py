@@ -16,8 +16,8 @@ import pyarrow as pa
 import pymap3d
 
 from openiads import __version__
-from openiads.c2 import pack_areas, threat_times
-from openiads.engine._kernels import engage_options
+from openiads.c2 import pack_areas
+from openiads.engine._kernels import plan_engagements
 from openiads.engine.tables import route_state, tables_for
 from openiads.outcome import EVENT_SCHEMA, OBJECT_SCHEMA, TRAJECTORY_SCHEMA, Outcome
 from openiads.physics import detection, kinematics, lethality
@@ -126,14 +126,15 @@ class _Simulation:
         self.missiles_busy = np.zeros(f, dtype=np.int64)
         self.ic = _Interceptors()
         self.n_engagements = 0
-        self.seen_ids = np.zeros(0, dtype=np.int64)
-        self.seen_t = np.zeros(0)
         self.salvos_at_target = np.zeros(n, dtype=np.int64)
         self.tgt_rounds_left = np.zeros(n, dtype=np.int64)
         self.tgt_busy_until = np.full(n, -np.inf)
         self.air_ids = np.array(world.air.ids, dtype=object)
         self.tables = tables_for(world)
-        self.areas = pack_areas(world.areas)
+        packed = pack_areas(world.areas)
+        self.area_args = (packed.vertices, packed.start, packed.centers, packed.radii)
+        self.side = world.air.side.astype(np.int64)
+        self.first_confirmed = np.full(64, np.inf)  # by fused track id: first seen confirmed
         fu = world.fire_units
         self.fu_args = (
             np.ascontiguousarray(fu.enu_m, dtype=float),
@@ -292,26 +293,6 @@ class _Simulation:
         self.events.extend(self.picture.scan(t, r, zz, rd.sigma_rae[r].copy(), tt))
 
     # ---- decide ------------------------------------------------------------------------------
-    def _track_first_seen(self, ids: np.ndarray, confirmed: np.ndarray, t: float) -> np.ndarray:
-        """Time each fused track was first seen confirmed (inf if never), kept sorted by id."""
-        if self.seen_ids.size:
-            pos = np.minimum(np.searchsorted(self.seen_ids, ids), self.seen_ids.size - 1)
-            known = self.seen_ids[pos] == ids
-        else:
-            pos = np.zeros(ids.size, dtype=np.intp)
-            known = np.zeros(ids.size, dtype=bool)
-        new = ids[confirmed & ~known]
-        if new.size:
-            ids_all = np.concatenate([self.seen_ids, new])
-            t_all = np.concatenate([self.seen_t, np.full(new.size, t)])
-            order = np.argsort(ids_all, kind="stable")
-            self.seen_ids, self.seen_t = ids_all[order], t_all[order]
-            pos = np.minimum(np.searchsorted(self.seen_ids, ids), self.seen_ids.size - 1)
-            known = self.seen_ids[pos] == ids
-        if not self.seen_t.size:
-            return np.full(ids.size, np.inf)
-        return np.where(known, self.seen_t[pos], np.inf)
-
     def _decide(self, t: float) -> None:
         """Threat evaluation and weapon-target assignment; sets ``next_decide``, the earliest
         tick at which a decision could differ (a lower bound over every blocked option)."""
@@ -320,41 +301,27 @@ class _Simulation:
         tracks = self.picture.fused_tracks(t)
         if len(tracks.ids) == 0 or len(fu.ids) == 0:
             return
-        seen_t = self._track_first_seen(tracks.ids, tracks.confirmed, t)
-        truth = tracks.truth_id
-        valid = tracks.confirmed & (truth >= 0)
-        ti = np.where(valid, truth, 0)
-        hostile = valid & (w.air.side[ti] == HOSTILE) & self.alive[ti]
-        busy_until = self.tgt_busy_until[ti]
-        free = (self.tgt_rounds_left[ti] == 0) & (busy_until <= t)
-        later = hostile & (self.tgt_rounds_left[ti] == 0) & (busy_until > t)
-        self.next_decide = float(busy_until[later].min(initial=np.inf))
-        cand = np.flatnonzero(hostile & free)
-        if cand.size == 0:
-            return
-        # One engagement per target even if the picture holds two tracks on it.
-        _, first = np.unique(ti[cand], return_index=True)
-        cand = cand[np.sort(first)]
-        pos = tracks.x_enu[cand, :3]
-        vel = tracks.x_enu[cand, 3:]
-        tgo, inside, entry = threat_times(self.areas, pos, vel)
-        order = np.argsort(tgo, kind="stable")
-        cand, pos, vel = cand[order], pos[order], vel[order]
-        tgo, inside, entry = tgo[order], inside[order], entry[order]
-        n_c, n_f, n_m = cand.size, len(fu.ids), len(ms.names)
-        # Pre-checks of every (track, fire unit, missile) option, and when a blocked one
-        # could pass at the earliest (compiled; see engine/_kernels.py).
-        pre, wake = engage_options(
+        if tracks.ids[-1] >= self.first_confirmed.size:  # ids increase: grow the table
+            grown = np.full(2 * int(tracks.ids[-1]) + 64, np.inf)
+            grown[: self.first_confirmed.size] = self.first_confirmed
+            self.first_confirmed = grown
+        # Candidates in threat order and the pre-checks of every (track, fire unit, missile)
+        # option, with when a blocked one could pass at the earliest (engine/_kernels.py).
+        cand, pre, wake = plan_engagements(
             t,
             w.tick_s,
             FC_HOLD_SCANS,
-            np.ascontiguousarray(ti[cand]),
-            np.ascontiguousarray(seen_t[cand]),
-            np.ascontiguousarray(pos),
-            np.ascontiguousarray(vel),
-            tgo,
-            inside,
-            entry,
+            HOSTILE,
+            tracks.ids,
+            tracks.confirmed,
+            tracks.truth_id,
+            tracks.x_enu,
+            self.first_confirmed,
+            self.side,
+            self.alive,
+            self.tgt_rounds_left,
+            self.tgt_busy_until,
+            *self.area_args,
             *self.fu_args,
             self.last_seen,
             w.radars.scan_period_s,
@@ -363,9 +330,12 @@ class _Simulation:
             self.reload_at,
             self.salvos_at_target,
         )
-        self.next_decide = min(self.next_decide, wake)
+        self.next_decide = wake
         if not pre.any():
             return
+        pos = tracks.x_enu[cand, :3]
+        vel = tracks.x_enu[cand, 3:]
+        n_c, n_f, n_m = cand.size, len(fu.ids), len(ms.names)
         k = np.flatnonzero(pre.ravel())
         c_k, f_k, m_k = np.unravel_index(k, pre.shape)
         fc_k = np.maximum(fu.fc_radar[f_k], 0)
