@@ -132,11 +132,16 @@ class _Simulation:
         self.air_ids = np.array(world.air.ids, dtype=object)
         self.tables = tables_for(world)
         packed = pack_areas(world.areas)
-        self.area_args = (packed.vertices, packed.start, packed.centers, packed.radii)
+        self.area_args: tuple[Any, ...] = (
+            packed.vertices,
+            packed.start,
+            packed.centers,
+            packed.radii,
+        )
         self.side = world.air.side.astype(np.int64)
         self.first_confirmed = np.full(64, np.inf)  # by fused track id: first seen confirmed
         fu = world.fire_units
-        self.fu_args = (
+        self.fu_args: tuple[Any, ...] = (
             np.ascontiguousarray(fu.enu_m, dtype=float),
             fu.fc_radar.astype(np.int64),
             fu.reaction_time_s.astype(float),
