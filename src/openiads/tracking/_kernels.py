@@ -1114,6 +1114,183 @@ def scan_apply(
 
 
 @njit(cache=True)
+def _put(out: NDArray[np.int64], o: int, seg: NDArray[np.int64]) -> int:  # pragma: no cover
+    """Copy seg into out from index o; return the index after it."""
+    for i in range(seg.shape[0]):
+        out[o + i] = seg[i]
+    return o + seg.shape[0]
+
+
+# radar_scan's packed integer answer: a header, then the segments it names
+SCAN_HEAD = 12  # [done, A, new, lost, gone, free, born, fold, swaps, breaks, rows, pairs]
+
+
+@njit(cache=True)
+def radar_scan(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    confirmed: NDArray[np.bool_],
+    age: NDArray[np.int64],
+    n_hits: NDArray[np.int64],
+    misses: NDArray[np.int64],
+    t_born_s: FloatArray,
+    truth_cand: NDArray[np.int64],
+    truth_votes: NDArray[np.int64],
+    last_truth: NDArray[np.int64],
+    pending_truth: NDArray[np.int64],
+    fused_id: NDArray[np.int64],
+    gate: bool,
+    predict: bool,
+    pi: FloatArray,
+    f_idx: NDArray[np.int64],
+    f_val: FloatArray,
+    q: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    truth: NDArray[np.int64],
+    gamma: float,
+    la_in: NDArray[np.int64],
+    ma_in: NDArray[np.int64],
+    last_track: NDArray[np.int64],
+    last_slot: NDArray[np.int64],
+    first_confirm_s: FloatArray,
+    t_s: float,
+    confirm_m: int,
+    confirm_n: int,
+    delete_after: int,
+    max_var: float,
+    births: bool,
+    first_id: int,
+    var_vel: float,
+    var_acc: float,
+    mu0: float,
+) -> tuple[NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
+    """One radar scan: :func:`scan_gate` then :func:`scan_apply`, answers packed in two arrays.
+
+    With ``gate``, predicts (when ``predict``) and gates; if some track or detection is in
+    two gated pairs, stops there and returns header[0] = 0, header[10] = live tracks,
+    header[11] = K pairs, then the pairs' row indices (K) and detections (K), and their
+    costs as the float array: the caller assigns them and calls again without ``gate``,
+    passing the chosen pairs as ``la_in``, ``ma_in``. Otherwise (or without ``gate``) it
+    finishes the scan and returns header[0] = 1 and the segment lengths of header[1:8]
+    followed by the segments ta, ma, keys (A each), newly, lost ids, lost objects, lost by
+    misses (0/1), gone, free, born, then the slots and detections of the updated tracks
+    that feed a fused track (fold, twice), with [swaps, breaks] in header[8:10]; the float
+    array holds the lost tracks' birth times, then d2 and logdet (A*M each).
+    """
+    head = np.zeros(SCAN_HEAD, dtype=np.int64)
+    rows = np.flatnonzero(active)
+    if gate:
+        rows, ti, mj, cost, simple = scan_gate(
+            x, p, mu, active, confirmed, predict, pi, f_idx, f_val, q, z, r, gamma
+        )
+        if not simple:
+            n = ti.shape[0]
+            out = np.empty(SCAN_HEAD + 2 * n, dtype=np.int64)
+            out[:SCAN_HEAD] = head
+            out[10] = rows.shape[0]
+            out[11] = n
+            out[SCAN_HEAD : SCAN_HEAD + n] = ti
+            out[SCAN_HEAD + n :] = mj
+            return out, cost
+        la, ma = ti, mj
+    else:
+        la, ma = la_in, ma_in
+    (
+        ta,
+        d2m,
+        logdet,
+        counts,
+        keys,
+        newly,
+        lost_ids,
+        lost_truth,
+        lost_born,
+        lost_miss,
+        gone,
+        free,
+        born,
+        fold,
+    ) = scan_apply(
+        x,
+        p,
+        mu,
+        active,
+        ids,
+        confirmed,
+        age,
+        n_hits,
+        misses,
+        t_born_s,
+        truth_cand,
+        truth_votes,
+        last_truth,
+        pending_truth,
+        fused_id,
+        rows,
+        la,
+        ma,
+        z,
+        r,
+        truth,
+        last_track,
+        last_slot,
+        first_confirm_s,
+        t_s,
+        confirm_m,
+        confirm_n,
+        delete_after,
+        max_var,
+        births,
+        first_id,
+        var_vel,
+        var_acc,
+        mu0,
+    )
+    na = ta.shape[0]
+    nl = lost_ids.shape[0]
+    head[0] = 1
+    head[1] = na
+    head[2] = newly.shape[0]
+    head[3] = nl
+    head[4] = gone.shape[0]
+    head[5] = free.shape[0]
+    head[6] = born.shape[0]
+    head[7] = fold.shape[0]
+    head[8] = counts[0]
+    head[9] = counts[1]
+    size = SCAN_HEAD + 3 * na + head[2] + 3 * nl + head[4] + head[5] + head[6] + 2 * head[7]
+    out = np.empty(size, dtype=np.int64)
+    out[:SCAN_HEAD] = head
+    o = _put(out, SCAN_HEAD, ta)
+    o = _put(out, o, ma)
+    o = _put(out, o, keys)
+    o = _put(out, o, newly)
+    o = _put(out, o, lost_ids)
+    o = _put(out, o, lost_truth)
+    for i in range(nl):
+        out[o + i] = 1 if lost_miss[i] else 0
+    o += nl
+    o = _put(out, o, gone)
+    o = _put(out, o, free)
+    o = _put(out, o, born)
+    for i in range(fold.shape[0]):
+        out[o + i] = ta[fold[i]]
+        out[o + fold.shape[0] + i] = ma[fold[i]]
+    nm = d2m.shape[1]
+    fl = np.empty(nl + 2 * na * nm)
+    fl[:nl] = lost_born
+    for i in range(na):
+        for m in range(nm):
+            fl[nl + i * nm + m] = d2m[i, m]
+            fl[nl + na * nm + i * nm + m] = logdet[i, m]
+    return out, fl
+
+
+@njit(cache=True)
 def fold_measurements(
     fx: FloatArray,
     fp: FloatArray,
@@ -1146,7 +1323,7 @@ def fold_measurements(
     last_slot: NDArray[np.int64],
     first_confirm_s: FloatArray,
     t_s: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
+) -> tuple[NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
     """Fold detections ``det`` of radar tracks ``sel`` into the fused tracks they feed.
 
     Each fused track (looked up by the radar track's ``tr_fused_id`` in ``slot_of``; a radar
@@ -1156,9 +1333,9 @@ def fold_measurements(
     track whose detection falls outside the gate is unlinked. Then the fused tracks' hit
     and miss counts and truth bookkeeping (:func:`note_truth`).
 
-    Returns [status, unlinked any (0/1), id swaps, breaks], the purity keys of the updates
-    and the time steps missing from the table. Status 0: a step was missing and nothing was
-    changed (call again with a table that holds it); 1: done.
+    Returns [status, unlinked any (0/1), id swaps, breaks] followed by the purity keys of
+    the updates, and the time steps missing from the table. Status 0: a step was missing
+    and nothing was changed (call again with a table that holds it); 1: done.
     """
     n = sel.shape[0]
     slot = np.empty(n, dtype=np.int64)
@@ -1179,10 +1356,8 @@ def fold_measurements(
             if step_of[i] < 0:
                 missing[n_missing] = d
                 n_missing += 1
-    head = np.zeros(4, dtype=np.int64)
     if n_missing:
-        return head, np.empty(0, dtype=np.int64), missing[:n_missing]
-    head[0] = 1
+        return np.zeros(4, dtype=np.int64), missing[:n_missing]
     # radar tracks whose fused track is gone
     n_ok = 0
     for i in range(n):
@@ -1217,13 +1392,14 @@ def fold_measurements(
         f_t[f] = max(f_t[f], t_s)
     outside = gate_update(fx, fp, fmu, slot_ok, z, r, det_ok, gamma)
     n_in = 0
+    unlinked = 0
     inside = np.empty(n_ok, dtype=np.int64)
     t_in = np.empty(n_ok, dtype=np.int64)
     for i in range(n_ok):
         if outside[i]:
             tr_fused_id[sel_ok[i]] = -1
             f_nrad[slot_ok[i]] -= 1
-            head[1] = 1
+            unlinked = 1
         else:
             inside[n_in] = slot_ok[i]
             t_in[n_in] = truth[det_ok[i]]
@@ -1233,7 +1409,9 @@ def fold_measurements(
     for i in range(n_in):
         f_n_hits[inside[i]] += 1
         f_misses[inside[i]] = 0
-    keys = np.empty(n_in, dtype=np.int64)
+    out = np.zeros(4 + n_in, dtype=np.int64)
+    out[0] = 1
+    out[1] = unlinked
     if n_in:
         swaps, breaks = note_truth(
             f_truth_cand,
@@ -1250,11 +1428,11 @@ def fold_measurements(
             first_confirm_s,
             t_s,
         )
-        head[2] = swaps
-        head[3] = breaks
+        out[2] = swaps
+        out[3] = breaks
         for i in range(n_in):
-            keys[i] = f_ids[inside[i]] * (1 << 24) + (t_in[i] + 1)
-    return head, keys, np.empty(0)
+            out[4 + i] = f_ids[inside[i]] * (1 << 24) + (t_in[i] + 1)
+    return out, np.empty(0)
 
 
 @njit(cache=True)
@@ -1269,17 +1447,28 @@ def fused_view(
     t_est: FloatArray,
     t_s: float,
     q: float,
-) -> tuple[
-    NDArray[np.int64], FloatArray, FloatArray, NDArray[np.int64], NDArray[np.int64]
-]:  # pragma: no cover - compiled
-    """The live fused tracks ordered by id: ids, [position, velocity] (R,6) and covariance
-    (R,6,6) moment-matched and CV-predicted from their own times ``t_est`` to t_s, their
-    majority object and the number of radar tracks feeding them."""
+) -> tuple[NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
+    """The live fused tracks ordered by id, moment-matched and CV-predicted from their own
+    times ``t_est`` to t_s. Returns (3, R) ids, majority objects and numbers of radar tracks
+    feeding them, and R*42 floats: the (R,6) states [position, velocity] then the (R,6,6)
+    covariances."""
     rows = np.flatnonzero(active)
     rows = rows[np.argsort(ids[rows], kind="mergesort")]
+    n = rows.shape[0]
     x6, p6 = combine_rows(x, p, mu, rows, 6)
-    dt = np.empty(rows.shape[0])
-    for i in range(rows.shape[0]):
+    dt = np.empty(n)
+    for i in range(n):
         dt[i] = t_s - t_est[rows[i]]
     xo, po = predict_cv6(x6, p6, dt, q)
-    return ids[rows], xo, po, truth_cand[rows], n_radars[rows]
+    ints = np.empty((3, n), dtype=np.int64)
+    fl = np.empty(42 * n)
+    for i in range(n):
+        k = rows[i]
+        ints[0, i] = ids[k]
+        ints[1, i] = truth_cand[k]
+        ints[2, i] = n_radars[k]
+        for a in range(6):
+            fl[6 * i + a] = xo[i, a]
+            for b in range(6):
+                fl[6 * n + 36 * i + 6 * a + b] = po[i, a, b]
+    return ints, fl

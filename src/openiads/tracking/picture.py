@@ -196,8 +196,8 @@ class AirPicture:
     ) -> None:
         """Fold the radar tracks this scan updated into the fused tracks they feed."""
         tr = trk.tracks
-        keep = trk.last_fold  # updated, confirmed and feeding a fused track
-        sel, det = trk.last_updated[keep], trk.last_detections[keep]
+        # updated, confirmed and feeding a fused track
+        sel, det = trk.last_fold, trk.last_fold_detections
         if sel.size == 0:
             return
         if self._mode == 3 and self._fold_kernel(tr.fused_id, sel, det, z, r, truth, t_s):
@@ -246,7 +246,7 @@ class AirPicture:
         fu, st = self.fused, self.fstats
         for _ in range(2):
             mats = self._step_mats
-            head, keys, missing = fold_measurements(
+            head, missing = fold_measurements(
                 fu.x, fu.p, fu.mu, self.f_t, self.f_nrad, self._slot_of, fu.active, fu.ids,
                 fu.confirmed, fu.n_hits, fu.misses, fu.truth_cand, fu.truth_votes,
                 fu.last_truth, fu.pending_truth, fused_id, sel, det, z, r, truth,
@@ -256,8 +256,8 @@ class AirPicture:
             if head[0]:
                 if head[1]:
                     self._dirty = True
-                if keys.size:
-                    st.note_update_keys(int(head[2]), int(head[3]), keys)
+                if head.size > 4:
+                    st.note_update_keys(int(head[2]), int(head[3]), head[4:])
                 return True
             self._add_steps(missing)
         return False
@@ -506,15 +506,23 @@ class AirPicture:
         if view is not None and view.t_s == t_s:
             return view
         fu = self.fused
-        ids, x, p, truth, nrad = fused_view(
+        ints, fl = fused_view(
             fu.x, fu.p, fu.mu, fu.active, fu.ids, fu.truth_cand, self.f_nrad, self.f_t, t_s,
             self.q_cv,
         )  # fmt: skip
-        confirmed = np.ones(ids.size, dtype=bool)
-        for a in (ids, x, p, truth, nrad, confirmed):
-            a.flags.writeable = False
+        ints.flags.writeable = False  # and so every view of them
+        fl.flags.writeable = False
+        k = ints.shape[1]
+        confirmed = np.ones(k, dtype=bool)
+        confirmed.flags.writeable = False
         view = FusedTracks(
-            ids=ids, x_enu=x, P=p, truth_id=truth, confirmed=confirmed, n_radars=nrad, t_s=t_s
+            ids=ints[0],
+            x_enu=fl[: 6 * k].reshape(k, 6),
+            P=fl[6 * k :].reshape(k, 6, 6),
+            truth_id=ints[1],
+            confirmed=confirmed,
+            n_radars=ints[2],
+            t_s=t_s,
         )
         self._view = view
         return view

@@ -30,10 +30,10 @@ from numpy.typing import NDArray
 from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
+    SCAN_HEAD,
     combine_rows,
     note_truth,
-    scan_apply,
-    scan_gate,
+    radar_scan,
     sparse_rows,
 )
 from openiads.tracking.assignment import assign_pairs
@@ -46,6 +46,7 @@ BoolArray = NDArray[np.bool_]
 
 Event = tuple[float, str, str, str, dict[str, Any]]
 
+_NONE = np.zeros(0, dtype=np.int64)
 # stand-in motion matrices (f_idx, f_val, q, pi) for a scan without a time step
 _NO_STEP = (
     np.zeros((1, 1, 3), dtype=np.int64),
@@ -193,7 +194,9 @@ class RadarTracker:
         self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
         self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
         self.last_unlinked = np.zeros(0, dtype=np.int64)  # fused ids of tracks it deleted
-        self.last_fold = np.zeros(0, dtype=np.int64)  # index into last_updated: feed the picture
+        # updated slots that feed the fused picture (confirmed, linked), and their detections
+        self.last_fold = np.zeros(0, dtype=np.int64)
+        self.last_fold_detections = np.zeros(0, dtype=np.int64)
         self.last_dt = 0.0  # time step of the last scan, s
         self.stats = TrackStats()
         self._max_var = cfg.max_position_std_m**2
@@ -226,44 +229,65 @@ class RadarTracker:
         tr = self.tracks
         events: list[Event] = []
 
-        # predict, gate, assign (the compiled kernels do the per-track work)
+        # predict, gate, assign, update, confirm, delete and (one model) births: one compiled
+        # call, two when the gated pairs conflict and need the optimal assignment
         f_idx, f_val, q, pi = self._models(dt) if dt > 0.0 else _NO_STEP
-        rows, ti, mj, cost, simple = scan_gate(
-            tr.x, tr.p, tr.mu, tr.active, tr.confirmed, dt > 0.0, pi, f_idx, f_val, q,
-            z_enu, r_enu, self.gamma,
-        )  # fmt: skip
-        if simple:  # no track or detection in two gated pairs: every pair is taken
-            la, ma = ti, mj
-        else:
-            chosen = assign_pairs(ti, mj, cost, rows.size, z_enu.shape[0])
-            la, ma = ti[chosen], mj[chosen]  # la: index into rows
-        # update, confirm, delete, and (one model) births, in one call
         imm = self.n_models > 1
         st = self.stats
-        (
-            ta, d2m, logdet, counts, keys, newly, lost_ids, lost_truth, lost_born, lost_miss,
-            gone, free, born, fold,
-        ) = scan_apply(
-            tr.x, tr.p, tr.mu, tr.active, tr.ids, tr.confirmed, tr.age, tr.n_hits, tr.misses,
-            tr.t_born_s, tr.truth_cand, tr.truth_votes, tr.last_truth, tr.pending_truth,
-            tr.fused_id, rows, la, ma, z_enu, r_enu, truth_id,
-            st.last_track, st.last_slot, st.first_confirm_s,
-            t_s, cfg.confirm_m, cfg.confirm_n, cfg.delete_after_misses, self._max_var,
-            not imm, self._id_source[0], self._var_vel, self._var_acc, 1.0 / self.n_models,
-        )  # fmt: skip
+        la = ma = _NONE
+        for gate in (True, False):
+            ints, fl = radar_scan(
+                tr.x, tr.p, tr.mu, tr.active, tr.ids, tr.confirmed, tr.age, tr.n_hits,
+                tr.misses, tr.t_born_s, tr.truth_cand, tr.truth_votes, tr.last_truth,
+                tr.pending_truth, tr.fused_id, gate, dt > 0.0, pi, f_idx, f_val, q,
+                z_enu, r_enu, truth_id, self.gamma, la, ma,
+                st.last_track, st.last_slot, st.first_confirm_s,
+                t_s, cfg.confirm_m, cfg.confirm_n, cfg.delete_after_misses, self._max_var,
+                not imm, self._id_source[0], self._var_vel, self._var_acc, 1.0 / self.n_models,
+            )  # fmt: skip
+            if ints[0]:
+                break
+            n_rows, n = int(ints[10]), int(ints[11])
+            ti, mj = ints[SCAN_HEAD : SCAN_HEAD + n], ints[SCAN_HEAD + n :]
+            chosen = assign_pairs(ti, mj, fl, n_rows, z_enu.shape[0])
+            la, ma = ti[chosen], mj[chosen]  # la: index into the live slots
+        _, na, n_new, n_lost, n_gone, n_free, n_born, n_fold, swaps, breaks = ints[:10].tolist()
+        o = SCAN_HEAD
+        ta = ints[o : o + na]
         self.last_updated = ta
-        self.last_detections = ma
-        self.last_fold = fold
-        self.last_unlinked = gone
-        if ta.size:
+        self.last_detections = ints[o + na : o + 2 * na]
+        o += 3 * na
+        if na:
             if imm:
+                nm = self.n_models
+                d2m = fl[n_lost : n_lost + na * nm].reshape(na, nm)
+                logdet = fl[n_lost + na * nm :].reshape(na, nm)
                 tr.mu[ta] = imm_posterior(tr.mu[ta], d2m, logdet)
-            st.note_update_keys(int(counts[0]), int(counts[1]), keys)
-        if newly.size:
+            st.note_update_keys(swaps, breaks, ints[o - na : o].copy())
+        if n_new:
+            newly = ints[o : o + n_new]
             pos_new, _ = self.combined(newly, 3)
             events.extend(self._confirm_events(t_s, newly, pos_new))
-        if lost_ids.size:
-            events.extend(self._lost_events(t_s, lost_ids, lost_truth, lost_born, lost_miss))
+        o += n_new
+        if n_lost:
+            events.extend(
+                self._lost_events(
+                    t_s,
+                    ints[o : o + n_lost],
+                    ints[o + n_lost : o + 2 * n_lost],
+                    fl[:n_lost],
+                    ints[o + 2 * n_lost : o + 3 * n_lost] != 0,
+                )
+            )
+        o += 3 * n_lost
+        self.last_unlinked = ints[o : o + n_gone]
+        o += n_gone
+        free = ints[o : o + n_free]
+        o += n_free
+        born = ints[o : o + n_born]
+        o += n_born
+        self.last_fold = ints[o : o + n_fold]
+        self.last_fold_detections = ints[o + n_fold : o + 2 * n_fold]
 
         # births from unassigned detections
         if free.size:
