@@ -130,19 +130,18 @@ def plan_engagements(
     alive: NDArray[np.bool_],
     rounds_left: IntArray,
     busy_until: FloatArray,
-    vertices: FloatArray,
-    start: IntArray,
-    centers: FloatArray,
-    radii: FloatArray,
-    fu_enu: FloatArray,
-    fc_radar: IntArray,
-    reaction_s: FloatArray,
-    roe: IntArray,
-    salvo: IntArray,
-    shoot_look_shoot: NDArray[np.bool_],
-    max_salvos: IntArray,
-    max_range_m: FloatArray,
-    max_tof_s: FloatArray,
+    areas: tuple[FloatArray, IntArray, FloatArray, FloatArray],
+    units: tuple[
+        FloatArray,
+        IntArray,
+        FloatArray,
+        IntArray,
+        IntArray,
+        NDArray[np.bool_],
+        IntArray,
+        FloatArray,
+        FloatArray,
+    ],
     last_seen: FloatArray,
     scan_period_s: FloatArray,
     next_scan: FloatArray,
@@ -158,8 +157,13 @@ def plan_engagements(
     (the first track in picture order); they are ordered by time to go to the nearest
     defended area (stable). Returns the ordered candidate rows, the options (C,F,M) passing
     every pre-check (:func:`engage_options`), and the earliest time any decision could
-    change (including the end of a kill assessment).
+    change (including the end of a kill assessment). ``areas`` is
+    :class:`openiads.c2.PackedAreas` as a tuple; ``units`` the fire units' and missiles'
+    arrays in the order of :func:`engage_options`'s parameters.
     """
+    vertices, start, centers, radii = areas
+    fu_enu, fc_radar, reaction_s, roe, salvo, shoot_look_shoot, max_salvos = units[:7]
+    max_range_m, max_tof_s = units[7], units[8]
     n_t = track_ids.shape[0]
     for i in range(n_t):
         if confirmed[i] and math.isinf(first_confirmed[track_ids[i]]):

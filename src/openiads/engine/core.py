@@ -141,7 +141,7 @@ class _Simulation:
         self.side = world.air.side.astype(np.int64)
         self.first_confirmed = np.full(64, np.inf)  # by fused track id: first seen confirmed
         fu = world.fire_units
-        self.fu_args: tuple[Any, ...] = (
+        self.fu_args = (
             np.ascontiguousarray(fu.enu_m, dtype=float),
             fu.fc_radar.astype(np.int64),
             fu.reaction_time_s.astype(float),
@@ -326,8 +326,8 @@ class _Simulation:
             self.alive,
             self.tgt_rounds_left,
             self.tgt_busy_until,
-            *self.area_args,
-            *self.fu_args,
+            self.area_args,
+            self.fu_args,
             self.last_seen,
             w.radars.scan_period_s,
             self.next_scan,
