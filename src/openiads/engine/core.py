@@ -249,28 +249,22 @@ class _Simulation:
         """One scan of radar ``r``: detection draws over the objects it can see at all
         (``geo``, from the World's tables), measurement noise, false alarms; to the tracker."""
         w, rd = self.w, self.w.radars
-        rng = self.rng["sense"]
-        z_list: list[np.ndarray] = []
-        truth: list[np.ndarray] = []
         tgt = geo.idx
+        n_hit = 0
         if tgt.size:
             live = self.alive[tgt]
-            if live.all():
-                slant, snr_db, p, aer = geo.slant_m, geo.snr_db, geo.pd, geo.aer
-            else:
-                tgt = tgt[live]
-                slant, snr_db, p, aer = (
-                    geo.slant_m[live],
-                    geo.snr_db[live],
-                    geo.pd[live],
-                    geo.aer[live],
-                )
-            hit = rng.random(tgt.size) < p
+            p, aer = geo.pd, geo.aer
+            if not live.all():
+                tgt, p, aer = tgt[live], p[live], aer[live]
+            hit = self.rng["sense"].random(tgt.size) < p
             seen = tgt[hit]
+            n_hit = seen.size
             self.last_seen[r, seen] = t
             new = hit & ~self.detected[r, tgt]
             if new.any():
                 self.detected[r, tgt[new]] = True
+                slant = geo.slant_m if live.all() else geo.slant_m[live]
+                snr_db = geo.snr_db if live.all() else geo.snr_db[live]
                 for k in np.flatnonzero(new):
                     self.events.append(
                         (
@@ -281,21 +275,25 @@ class _Simulation:
                             {"range_m": float(slant[k]), "snr_db": float(snr_db[k])},
                         )
                     )
-            if seen.size:
-                zt = aer[hit] + self.rng["noise"].normal(size=(seen.size, 3)) * rd.sigma_rae[r]
-                z_list.append(zt)
-                truth.append(seen.astype(np.int64))
-        n_fa = int(self.rng["clutter"].poisson(rd.false_alarms_per_scan[r]))
+        crng = self.rng["clutter"]
+        n_fa = int(crng.poisson(rd.false_alarms_per_scan[r]))
+        # Measurements: detections (true range/azimuth/elevation + noise), then false alarms
+        # uniform in range and azimuth at a height uniform in [0, 20 km].
+        zz = np.empty((n_hit + n_fa, 3))
+        tt = np.empty(n_hit + n_fa, dtype=np.int64)
+        sigma = rd.sigma_rae[r]
+        if n_hit:
+            zz[:n_hit] = aer[hit] + self.rng["noise"].normal(size=(n_hit, 3)) * sigma
+            tt[:n_hit] = seen
         if n_fa:
-            crng = self.rng["clutter"]
-            fr = crng.uniform(max(rd.min_range_m[r], 1_000.0), rd.instrumented_range_m[r], n_fa)
-            faz = crng.uniform(0.0, 2 * np.pi, n_fa)
-            fel = np.arctan2(crng.uniform(0.0, _MAX_FA_ALT_M, n_fa), fr)
-            z_list.append(np.stack([fr, faz, fel], axis=-1))
-            truth.append(np.full(n_fa, -1, dtype=np.int64))
-        zz = np.concatenate(z_list) if z_list else np.zeros((0, 3))
-        tt = np.concatenate(truth) if truth else np.zeros(0, dtype=np.int64)
-        self.events.extend(self.picture.scan(t, r, zz, rd.sigma_rae[r].copy(), tt))
+            lo = max(rd.min_range_m[r], 1_000.0)
+            u = crng.random((3, n_fa))  # the draws of three successive uniform(size=n_fa)
+            fr = lo + (rd.instrumented_range_m[r] - lo) * u[0]
+            zz[n_hit:, 0] = fr
+            zz[n_hit:, 1] = (2 * np.pi) * u[1]
+            zz[n_hit:, 2] = np.arctan2(_MAX_FA_ALT_M * u[2], fr)
+            tt[n_hit:] = -1
+        self.events.extend(self.picture.scan(t, r, zz, sigma.copy(), tt))
 
     # ---- decide ------------------------------------------------------------------------------
     def _decide(self, t: float) -> None:
