@@ -690,8 +690,6 @@ class _Simulation:
 
 
 def _objects_table(w: World, ic: _Interceptors) -> pa.Table:
-    from openiads.catalog import load_catalog
-
     rows: list[dict[str, Any]] = []
     nan = float("nan")
     for i, oid in enumerate(w.air.ids):
@@ -726,7 +724,6 @@ def _objects_table(w: World, ic: _Interceptors) -> pa.Table:
                 "engage_range_m": nan,
             }
         )
-    cat = load_catalog()
     fu = w.fire_units
     for f, fid in enumerate(fu.ids):
         have = fu.capacity[f] > 0
@@ -754,7 +751,7 @@ def _objects_table(w: World, ic: _Interceptors) -> pa.Table:
             {
                 "id": rid,
                 "category": "site",
-                "type": cat.radar(rd.names[r]).name,
+                "type": rd.names[r],  # the catalog's canonical name (compile_world)
                 "side": "defence",
                 "cls": rd.role[r],
                 "parent": fu.ids[int(rd.site[r])],
