@@ -416,7 +416,15 @@ class TrackStats:
     def note_detections(self, t_s: float, truth: IntArray) -> None:
         if truth.size == 0:
             return
-        vals = truth.tolist()  # a scan holds a few detections: Python beats NumPy calls here
+        if truth.size > 8:
+            real = truth[truth >= 0]
+            if real.size == 0:
+                return
+            self._grow(int(real.max()) + 1)
+            new = real[np.isnan(self.first_detect_s[real])]
+            self.first_detect_s[new] = t_s
+            return
+        vals = truth.tolist()  # a few detections: Python beats NumPy's per-call cost here
         top = max(vals)
         if top < 0:
             return
