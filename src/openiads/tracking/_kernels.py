@@ -904,6 +904,78 @@ def birth_tracks(
 
 
 @njit(cache=True)
+def birth_in_free_slots(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    confirmed: NDArray[np.bool_],
+    age: NDArray[np.int64],
+    n_hits: NDArray[np.int64],
+    misses: NDArray[np.int64],
+    t_born_s: FloatArray,
+    truth_cand: NDArray[np.int64],
+    truth_votes: NDArray[np.int64],
+    last_truth: NDArray[np.int64],
+    pending_truth: NDArray[np.int64],
+    fused_id: NDArray[np.int64],
+    dets: NDArray[np.int64],
+    z: FloatArray,
+    r: FloatArray,
+    truth: NDArray[np.int64],
+    t_s: float,
+    first_id: int,
+    born_confirmed: bool,
+    var_vel: float,
+    var_acc: float,
+    mu0: float,
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """:func:`birth_tracks` in the first free slots, in slot order; returns those slots, or
+    nothing (and changes nothing) when there are fewer free slots than detections."""
+    m = dets.shape[0]
+    slots = np.empty(m, dtype=np.int64)
+    n_slot = 0
+    for k in range(active.shape[0]):
+        if n_slot == m:
+            break
+        if not active[k]:
+            slots[n_slot] = k
+            n_slot += 1
+    if n_slot < m:
+        return np.empty(0, dtype=np.int64)
+    birth_tracks(
+        x,
+        p,
+        mu,
+        active,
+        ids,
+        confirmed,
+        age,
+        n_hits,
+        misses,
+        t_born_s,
+        truth_cand,
+        truth_votes,
+        last_truth,
+        pending_truth,
+        fused_id,
+        slots,
+        dets,
+        z,
+        r,
+        truth,
+        t_s,
+        first_id,
+        born_confirmed,
+        var_vel,
+        var_acc,
+        mu0,
+    )
+    return slots
+
+
+@njit(cache=True)
 def scan_apply(
     x: FloatArray,
     p: FloatArray,
@@ -1057,44 +1129,33 @@ def scan_apply(
     free = free[:n_free]
     born = np.empty(0, dtype=np.int64)
     if births and n_free:
-        slots = np.empty(n_free, dtype=np.int64)
-        n_slot = 0
-        for k in range(active.shape[0]):
-            if n_slot == n_free:
-                break
-            if not active[k]:
-                slots[n_slot] = k
-                n_slot += 1
-        if n_slot == n_free:
-            birth_tracks(
-                x,
-                p,
-                mu,
-                active,
-                ids,
-                confirmed,
-                age,
-                n_hits,
-                misses,
-                t_born_s,
-                truth_cand,
-                truth_votes,
-                last_truth,
-                pending_truth,
-                fused_id,
-                slots,
-                free,
-                z,
-                r,
-                truth,
-                t_s,
-                first_id,
-                confirm_m == 1,
-                var_vel,
-                var_acc,
-                mu0,
-            )
-            born = slots
+        born = birth_in_free_slots(
+            x,
+            p,
+            mu,
+            active,
+            ids,
+            confirmed,
+            age,
+            n_hits,
+            misses,
+            t_born_s,
+            truth_cand,
+            truth_votes,
+            last_truth,
+            pending_truth,
+            fused_id,
+            free,
+            z,
+            r,
+            truth,
+            t_s,
+            first_id,
+            confirm_m == 1,
+            var_vel,
+            var_acc,
+            mu0,
+        )
     return (
         ta,
         d2m,

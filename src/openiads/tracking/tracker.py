@@ -31,6 +31,7 @@ from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
     SCAN_HEAD,
+    birth_in_free_slots,
     combine_rows,
     note_truth,
     radar_scan,
@@ -291,10 +292,18 @@ class RadarTracker:
 
         # births from unassigned detections
         if free.size:
-            if born.size:  # done by scan_apply
+            if imm:  # after the mode probabilities, as a birth may reuse a deleted slot
+                born = birth_in_free_slots(
+                    tr.x, tr.p, tr.mu, tr.active, tr.ids, tr.confirmed, tr.age, tr.n_hits,
+                    tr.misses, tr.t_born_s, tr.truth_cand, tr.truth_votes, tr.last_truth,
+                    tr.pending_truth, tr.fused_id, free, z_enu, r_enu, truth_id, t_s,
+                    self._id_source[0], cfg.confirm_m == 1, self._var_vel, self._var_acc,
+                    1.0 / self.n_models,
+                )  # fmt: skip
+            if born.size:  # done in compiled code
                 slots = born
                 self._id_source[0] += born.size
-            else:
+            else:  # too few free slots: grow the store first
                 slots = self._births(t_s, z_enu[free], r_enu[free], truth_id[free])
             if cfg.confirm_m == 1:
                 pos_new = self.tracks.x[slots, 0, :3]
