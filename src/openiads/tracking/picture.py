@@ -142,7 +142,7 @@ class AirPicture:
         else:  # one sigma triple per detection
             pos, cov = rae_to_enu(z, sig, radar)
             pos, cov = np.ascontiguousarray(pos), np.ascontiguousarray(cov)
-        truth = np.asarray(truth_id, dtype=np.int64).reshape(-1)
+        truth = np.ascontiguousarray(np.asarray(truth_id, dtype=np.int64).reshape(-1))
         return self._scan(float(t_s), radar_index, pos, cov, truth)
 
     def scan_enu(
@@ -159,7 +159,7 @@ class AirPicture:
         if r.ndim == 2:
             r = np.broadcast_to(r, (z.shape[0], 3, 3))
         r = np.ascontiguousarray(r)
-        truth = np.asarray(truth_id, dtype=np.int64).reshape(-1)
+        truth = np.ascontiguousarray(np.asarray(truth_id, dtype=np.int64).reshape(-1))
         return self._scan(float(t_s), radar_index, z, r, truth)
 
     def _scan(

@@ -222,7 +222,7 @@ class RadarTracker:
             raise ValueError(f"scan time {t_s} s is before the previous scan ({self.t_s} s)")
         z_enu = np.ascontiguousarray(z_enu, dtype=np.float64)
         r_enu = np.ascontiguousarray(r_enu, dtype=np.float64)
-        truth_id = np.asarray(truth_id, dtype=np.int64)
+        truth_id = np.ascontiguousarray(truth_id, dtype=np.int64)
         dt = 0.0 if self.t_s is None else t_s - self.t_s
         self.t_s = t_s
         self.last_dt = dt
