@@ -2,12 +2,14 @@
 
 Checks what a reader sees: the page loads with no console error and no network request, the
 map and its layers are there, Play moves an object, the slider at a kill time shows the
-target killed, clicking an event jumps the clock. The screenshot is kept in docs/img/ for the
-README. Skipped, with the reason, where Chromium or Playwright is missing.
+target killed, clicking an event jumps the clock. The screenshots are checked in a temporary
+folder; ``OPENIADS_DOC_IMAGES=1`` writes them to docs/img/ for the README and viewer docs.
+Skipped, with the reason, where Chromium or Playwright is missing.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -33,8 +35,17 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--enable-unsafe-swiftshader",
 ]
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "replay.png"
-HORMUZ_SCREENSHOT = SCREENSHOT.with_name("hormuz.png")
+#: The README's and viewer docs' pictures are refreshed only on request
+#: (``OPENIADS_DOC_IMAGES=1 pytest tests/test_viewer_browser.py``); otherwise the
+#: screenshots are still taken and checked, into a temporary folder, so a test run never
+#: changes tracked files.
+DOC_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def _screenshot_path(tmp_path: Path, name: str) -> Path:
+    return (DOC_IMG if os.environ.get("OPENIADS_DOC_IMAGES") == "1" else tmp_path) / name
+
+
 KILLED_FILL = "#282828"
 
 
@@ -216,13 +227,13 @@ def test_clicking_an_event_jumps_the_clock(replay_page, outcome):
     replay_page.page.select_option("#evfilter", "")
 
 
-def test_screenshot_for_the_readme(replay_page, outcome):
+def test_screenshot_for_the_readme(replay_page, outcome, tmp_path):
     t = _kill_time(outcome, "cm-0004") - 3.0
     _set_slider(replay_page, t)
     replay_page.js("replay.select('cm-0005')")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    replay_page.page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    shot = _screenshot_path(tmp_path, "replay.png")
+    replay_page.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
     assert replay_page.console == []
 
 
@@ -298,8 +309,9 @@ def test_hormuz_run_replays_the_shoot_down(browser_context, tmp_path):
             # The README's picture: the interceptor on its way, the drone selected.
             _set_slider(page, float(launches[0]["t"]) + 45.0)
             page.js("replay.select('bamsd')")
-            page.page.screenshot(path=str(HORMUZ_SCREENSHOT))
-            assert HORMUZ_SCREENSHOT.stat().st_size > 20_000
+            shot = _screenshot_path(tmp_path, "hormuz.png")
+            page.page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 20_000
         assert kills, "the Hormuz vignette ends in a kill"
     finally:
         page.close()
