@@ -93,6 +93,7 @@ def warm_up() -> None:
         for p in (pic, pic_cv):
             p.scan_enu(float(k), 0, zk, np.eye(3) * 100.0, np.array([0, 1]))
             p.fuse(float(k))
+            p.fused_tracks(float(k))
         pic.scan_enu(float(k), 1, zk, np.eye(3) * 100.0, np.array([0, 1]))
 
 
