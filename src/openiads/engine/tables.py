@@ -11,9 +11,11 @@ computing them in place: the same formulas, evaluated over many ticks in one arr
 
 Tables are computed lazily in blocks (``BLOCK_TICKS`` ticks of truth, ``BLOCK_SCANS`` scans of a
 radar) so a large raid never holds a whole run's geometry in memory. For a World small enough
-(objects × ticks ≤ ``SHARED_CELLS``) one :class:`WorldTables` is kept per World object and
-shared by every replication run on it in the process: a Monte Carlo study computes its
-geometry once per worker, not once per replication. A World is read-only once compiled.
+(:func:`table_cells` ≤ ``SHARED_CELLS``) one :class:`WorldTables` is kept per World object
+and shared by every replication run on it in the process: a Monte Carlo study computes its
+geometry once per worker, not once per replication. The registry holds the World weakly and
+drops its tables when the World is garbage-collected (an uncertainty study compiles a World
+per replication). A World is read-only once compiled.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ if TYPE_CHECKING:
 BLOCK_TICKS = 64
 #: Scans of one radar whose geometry is computed in one array pass.
 BLOCK_SCANS = 32
-#: Worlds with at most this many (object, tick) cells keep their tables for every replication.
-SHARED_CELLS = 400_000
+#: Worlds whose tables hold at most this many rows (:func:`table_cells`; ~100 bytes each) keep
+#: them for every replication.
+SHARED_CELLS = 500_000
 
 
 def ecef_to_enu_rotation(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
@@ -121,7 +124,9 @@ class WorldTables:
     """Lazily filled truth and scan-geometry tables of one World (see module docstring)."""
 
     def __init__(self, world: World, *, shared: bool, masks: dict[int, Any] | None = None):
-        self.w = world
+        # A weak reference: the process-wide registry must not keep a World alive (its
+        # tables are dropped when the World is; see tables_for).
+        self._world = weakref.ref(world)
         self.shared = shared
         n = len(world.air.ids)
         self.n = n
@@ -138,6 +143,13 @@ class WorldTables:
         self._truth_block: set[int] = set()
         self._scans: dict[tuple[int, int], ScanGeometry] = {}
         self._masks: dict[int, Any] = {} if masks is None else masks
+
+    @property
+    def w(self) -> World:
+        world = self._world()
+        if world is None:  # pragma: no cover - a run holds its World
+            raise RuntimeError("the World of these tables no longer exists")
+        return world
 
     # ------------------------------------------------------------------------ truth
     def truth(self, k: int) -> Truth:
@@ -258,6 +270,14 @@ class WorldTables:
             self._scans[(r, int(kk))] = g
 
 
+def table_cells(world: World) -> int:
+    """Rows the tables of ``world`` hold at most: one per (object, tick) for truth and one
+    per (object, radar scan) for scan geometry."""
+    ticks = world.duration_s / world.tick_s + 1
+    scans = float(np.sum(world.duration_s / world.radars.scan_period_s + 1))
+    return int(len(world.air.ids) * (ticks + scans))
+
+
 _SHARED: dict[int, WorldTables] = {}
 _MASKS: dict[int, dict[int, Any]] = {}
 _LOCK = threading.Lock()
@@ -279,8 +299,7 @@ def tables_for(world: World) -> WorldTables:
             _MASKS[key] = {}
             weakref.finalize(world, _forget, key)
         masks = _MASKS[key]
-        cells = len(world.air.ids) * (int(world.duration_s / world.tick_s) + 1)
-        if cells > SHARED_CELLS:
+        if table_cells(world) > SHARED_CELLS:
             return WorldTables(world, shared=False, masks=masks)
         tables = _SHARED.get(key)
         if tables is None:
