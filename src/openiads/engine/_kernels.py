@@ -26,6 +26,25 @@ IntArray = NDArray[np.int64]
 
 ROE_FREE, ROE_TIGHT, ROE_HOLD, ROE_AREA = 0, 1, 2, 3
 
+#: Fire units and missiles: enu (F,3), fc_radar (F,), reaction_s (F,), roe (F,), salvo (F,),
+#: shoot_look_shoot (F,), max_salvos (F,), then missiles' max_range_m (M,), max_tof_s (M,).
+Units = tuple[
+    FloatArray,
+    IntArray,
+    FloatArray,
+    IntArray,
+    IntArray,
+    NDArray[np.bool_],
+    IntArray,
+    FloatArray,
+    FloatArray,
+]
+#: What changes during a run: last_seen (R,N), scan_period_s (R,), next_scan (R,),
+#: ready (F,M), reload_at (F,M), salvos_at_target (N,).
+State = tuple[FloatArray, FloatArray, FloatArray, IntArray, FloatArray, IntArray]
+#: Packed defended areas (openiads.c2.PackedAreas): vertices, start, centers, radii.
+AreaArrays = tuple[FloatArray, IntArray, FloatArray, FloatArray]
+
 
 @njit(cache=True)
 def engage_options(
@@ -39,24 +58,14 @@ def engage_options(
     tgo: FloatArray,
     inside: NDArray[np.bool_],
     entry: FloatArray,
-    fu_enu: FloatArray,
-    fc_radar: IntArray,
-    reaction_s: FloatArray,
-    roe: IntArray,
-    salvo: IntArray,
-    shoot_look_shoot: NDArray[np.bool_],
-    max_salvos: IntArray,
-    max_range_m: FloatArray,
-    max_tof_s: FloatArray,
-    last_seen: FloatArray,
-    scan_period_s: FloatArray,
-    next_scan: FloatArray,
-    ready: IntArray,
-    reload_at: FloatArray,
-    salvos_at_target: IntArray,
+    units: Units,
+    state: State,
 ) -> tuple[NDArray[np.bool_], float]:  # pragma: no cover - compiled
     """Options (C,F,M) that pass every pre-check, and the earliest time any option's decision
     could change (``t + tick`` if one passes; never later than the next radar scan)."""
+    fu_enu, fc_radar, reaction_s, roe, salvo, shoot_look_shoot, max_salvos = units[:7]
+    max_range_m, max_tof_s = units[7], units[8]
+    last_seen, scan_period_s, next_scan, ready, reload_at, salvos_at_target = state
     n_c, n_f, n_m = obj.shape[0], fu_enu.shape[0], max_range_m.shape[0]
     passes = np.zeros((n_c, n_f, n_m), dtype=np.bool_)
     next_any = math.inf
@@ -130,24 +139,9 @@ def plan_engagements(
     alive: NDArray[np.bool_],
     rounds_left: IntArray,
     busy_until: FloatArray,
-    areas: tuple[FloatArray, IntArray, FloatArray, FloatArray],
-    units: tuple[
-        FloatArray,
-        IntArray,
-        FloatArray,
-        IntArray,
-        IntArray,
-        NDArray[np.bool_],
-        IntArray,
-        FloatArray,
-        FloatArray,
-    ],
-    last_seen: FloatArray,
-    scan_period_s: FloatArray,
-    next_scan: FloatArray,
-    ready: IntArray,
-    reload_at: FloatArray,
-    salvos_at_target: IntArray,
+    areas: AreaArrays,
+    units: Units,
+    state: State,
 ) -> tuple[IntArray, NDArray[np.bool_], float]:  # pragma: no cover - compiled
     """One decide step over the fused picture.
 
@@ -157,13 +151,10 @@ def plan_engagements(
     (the first track in picture order); they are ordered by time to go to the nearest
     defended area (stable). Returns the ordered candidate rows, the options (C,F,M) passing
     every pre-check (:func:`engage_options`), and the earliest time any decision could
-    change (including the end of a kill assessment). ``areas`` is
-    :class:`openiads.c2.PackedAreas` as a tuple; ``units`` the fire units' and missiles'
-    arrays in the order of :func:`engage_options`'s parameters.
+    change (including the end of a kill assessment). ``areas``, ``units`` and ``state``:
+    see :data:`AreaArrays`, :data:`Units`, :data:`State`.
     """
     vertices, start, centers, radii = areas
-    fu_enu, fc_radar, reaction_s, roe, salvo, shoot_look_shoot, max_salvos = units[:7]
-    max_range_m, max_tof_s = units[7], units[8]
     n_t = track_ids.shape[0]
     for i in range(n_t):
         if confirmed[i] and math.isinf(first_confirmed[track_ids[i]]):
@@ -214,20 +205,7 @@ def plan_engagements(
         tgo[order],
         inside[order],
         entry[order],
-        fu_enu,
-        fc_radar,
-        reaction_s,
-        roe,
-        salvo,
-        shoot_look_shoot,
-        max_salvos,
-        max_range_m,
-        max_tof_s,
-        last_seen,
-        scan_period_s,
-        next_scan,
-        ready,
-        reload_at,
-        salvos_at_target,
+        units,
+        state,
     )
     return rows, passes, min(wake, wake_options)

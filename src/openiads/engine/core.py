@@ -326,12 +326,14 @@ class _Simulation:
             self.tgt_busy_until,
             self.area_args,
             self.fu_args,
-            self.last_seen,
-            w.radars.scan_period_s,
-            self.next_scan,
-            self.ready,
-            self.reload_at,
-            self.salvos_at_target,
+            (
+                self.last_seen,
+                w.radars.scan_period_s,
+                self.next_scan,
+                self.ready,
+                self.reload_at,
+                self.salvos_at_target,
+            ),
         )
         self.next_decide = wake
         if not pre.any():
