@@ -141,6 +141,7 @@ class WorldTables:
         )[0]
         self._truth: dict[int, Truth] = {}
         self._truth_block: set[int] = set()
+        self._now_block = 0  # block of the run's present tick (unshared tables)
         self._scans: dict[tuple[int, int], ScanGeometry] = {}
         self._masks: dict[int, Any] = {} if masks is None else masks
 
@@ -152,8 +153,14 @@ class WorldTables:
         return world
 
     # ------------------------------------------------------------------------ truth
-    def truth(self, k: int) -> Truth:
-        """Truth of every object at tick ``k`` (time ``k · tick``)."""
+    def truth(self, k: int, *, ahead: bool = False) -> Truth:
+        """Truth of every object at tick ``k`` (time ``k · tick``).
+
+        Unshared tables take a call without ``ahead`` as the run's present and may drop the
+        blocks before it; scan geometry computed ahead of the present passes ``ahead``.
+        """
+        if not ahead:
+            self._now_block = k // BLOCK_TICKS
         got = self._truth.get(k)
         if got is None:
             self._fill_truth(k // BLOCK_TICKS)
@@ -162,8 +169,8 @@ class WorldTables:
 
     def _fill_truth(self, block: int) -> None:
         w, n = self.w, self.n
-        if not self.shared:  # a run moves forward in time: drop what lies behind
-            for old in [b for b in self._truth_block if b < block - 1]:
+        if not self.shared:  # a run moves forward in time: drop what lies behind it
+            for old in [b for b in self._truth_block if b < self._now_block]:
                 for k in range(old * BLOCK_TICKS, (old + 1) * BLOCK_TICKS):
                     self._truth.pop(k, None)
                 self._truth_block.discard(old)
@@ -223,7 +230,7 @@ class WorldTables:
         due = due_s + np.arange(1, BLOCK_SCANS) * float(rd.scan_period_s[r])
         later = np.ceil(due / tick - 1e-9).astype(np.int64)
         ks = np.unique(np.concatenate([[k], later[(later > k) & (later <= self.k_end)]]))
-        truths = [self.truth(int(kk)) for kk in ks]
+        truths = [self.truth(int(kk), ahead=True) for kk in ks]
         air = np.concatenate([tr.airborne for tr in truths])
         rows = np.flatnonzero(air)
         obj = rows % n
