@@ -101,7 +101,12 @@ def _lo(mapping: Any, key: Any) -> int:
     return 0
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the PyPI wheels are): ~6x faster on the
+# catalog, same nodes and line marks (checked against the pure-Python parser).
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
     pass
 
 
@@ -135,7 +140,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 def read_yaml(file: Path) -> Any:
     text = file.read_text(encoding="utf-8")
     loader = _Loader(text)
-    loader._file = str(file)  # type: ignore[attr-defined]
+    loader._file = str(file)
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
