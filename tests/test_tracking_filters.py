@@ -49,13 +49,13 @@ def test_hand_computed_cv_step_through_the_tracker() -> None:
         = [[20.8333, 4.1667], [4.1667, 20.8333]].
     """
     mm = MotionModel(TrackerConfig(model="cv", process_noise_mps2=1e-9))
-    f_idx, f_val, q, pi = mm.matrices(1.0)
+    motion = mm.matrices(1.0)
     x = np.zeros((1, 1, 6))
     x[0, 0, 3] = 10.0
     p = np.diag([100.0, 100.0, 100.0, 25.0, 25.0, 25.0])[None, None].copy()
     mu = np.ones((1, 1))
     rows = np.array([0], dtype=np.int64)
-    mix_predict(x, p, mu, rows, pi, f_idx, f_val, q)
+    mix_predict(x, p, mu, rows, motion)
     assert x[0, 0, 0] == pytest.approx(10.0, abs=1e-9)
     assert p[0, 0, 0, 0] == pytest.approx(125.0, abs=1e-6)
     assert p[0, 0, 0, 3] == pytest.approx(25.0, abs=1e-6)
@@ -114,7 +114,7 @@ def test_compiled_imm_mixing_matches_numpy_algebra(maneuver: str, n_state: int) 
     x_ref = np.einsum("mij,kmj->kmi", fs, x0)
     p_ref = fs @ p0 @ np.swapaxes(fs, -1, -2) + q
     xk, pk, muk = x.copy(), p.copy(), mu.copy()
-    mix_predict(xk, pk, muk, np.arange(k), pi, f_idx, f_val, q)
+    mix_predict(xk, pk, muk, np.arange(k), (f_idx, f_val, q, pi))
     np.testing.assert_allclose(xk, x_ref, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(pk, p_ref, rtol=1e-9, atol=1e-8)
     np.testing.assert_allclose(muk, c, rtol=1e-12, atol=1e-15)

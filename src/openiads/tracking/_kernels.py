@@ -16,6 +16,44 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+# The kernels take each group of arrays that travels together as one tuple (numba compiles
+# a heterogeneous tuple of arrays as one argument), unpacked where it is used.
+
+# A track store (``tracker.TrackArrays.kernel_args``), one slot per track; C slots, M motion
+# models, n state components.
+TrackStore = tuple[
+    FloatArray,  # x (C, M, n) state of each motion model
+    FloatArray,  # p (C, M, n, n) its covariance
+    FloatArray,  # mu (C, M) model probabilities
+    BoolArray,  # active (C,) slot holds a live track
+    IntArray,  # ids (C,) track ids
+    BoolArray,  # confirmed (C,)
+    IntArray,  # age (C,) scans since the first detection
+    IntArray,  # n_hits (C,) detections taken
+    IntArray,  # misses (C,) consecutive scans without one
+    FloatArray,  # t_born_s (C,) time of the first detection
+    IntArray,  # truth_cand (C,) majority candidate of the detections' objects
+    IntArray,  # truth_votes (C,) its votes
+    IntArray,  # last_truth (C,) object the track follows now (-1 none)
+    IntArray,  # pending_truth (C,) another object seen once since (-1 none)
+    IntArray,  # fused_id (C,) fused track this track feeds (-1 none)
+]
+# Per air object (``tracker.TrackStats.kernel_args``): the confirmed track holding it, that
+# track's slot, and when a confirmed track first held it (NaN until then).
+TruthLog = tuple[IntArray, IntArray, FloatArray]
+# A scan's detections: ENU positions z (D, 3), covariances r (D, 3, 3), objects truth (D,).
+Detections = tuple[FloatArray, FloatArray, IntArray]
+# Motion over one time step (``tracker.MotionModel.matrices``): F as its sparse rows f_idx,
+# f_val (M, n, 3), Q (M, n, n) and the IMM mode-transition matrix pi (M, M). Stacked over
+# S time steps (a leading axis on each), a table of steps.
+Motion = tuple[IntArray, FloatArray, FloatArray, FloatArray]
+# A radar tracker's track management: confirm M of N (confirm_m, confirm_n), delete a
+# confirmed track after delete_after misses or when a position variance exceeds max_var
+# (m^2); new tracks' velocity and acceleration variances var_vel (m^2/s^2), var_acc
+# (m^2/s^4) and model probabilities mu0.
+TrackRules = tuple[int, int, int, float, float, float, float]
 # what scan_apply returns (see there)
 ScanResult = tuple[
     IntArray,
@@ -56,17 +94,15 @@ def mix_predict(
     p: FloatArray,
     mu: FloatArray,
     rows: NDArray[np.int64],
-    pi: FloatArray,
-    f_idx: NDArray[np.int64],
-    f_val: FloatArray,
-    q: FloatArray,
+    motion: Motion,
 ) -> None:  # pragma: no cover - compiled
     """IMM mixing (when M > 1) then prediction of every model of the tracks ``rows``, in place.
 
-    x (K,M,n), p (K,M,n,n), mu (K,M) are the track store; pi (M,M) is the mode-transition
-    matrix; F is given by its sparse rows (f_idx, f_val) (M,n,3); q (M,n,n). Mode
-    probabilities become the predicted ones, c_j = sum_i pi_ij mu_i.
+    x (K,M,n), p (K,M,n,n), mu (K,M) are the track store; ``motion`` the step's F, given by
+    its sparse rows (f_idx, f_val) (M,n,3), q (M,n,n) and the mode-transition matrix pi
+    (M,M). Mode probabilities become the predicted ones, c_j = sum_i pi_ij mu_i.
     """
+    f_idx, f_val, q, pi = motion
     n_models = x.shape[1]
     n = x.shape[2]
     x0 = np.empty((n_models, n))
@@ -646,27 +682,22 @@ def rae_to_enu_fast(
 
 @njit(cache=True)
 def note_truth(
-    truth_cand: NDArray[np.int64],
-    truth_votes: NDArray[np.int64],
-    last_truth: NDArray[np.int64],
-    pending_truth: NDArray[np.int64],
-    confirmed: NDArray[np.bool_],
-    active: NDArray[np.bool_],
-    ids: NDArray[np.int64],
+    store: TrackStore,
     ta: NDArray[np.int64],
     truth: NDArray[np.int64],
-    last_track: NDArray[np.int64],
-    last_slot: NDArray[np.int64],
-    first_confirm_s: FloatArray,
+    log: TruthLog,
     t_s: float,
 ) -> tuple[int, int]:  # pragma: no cover - compiled
     """Truth bookkeeping of the tracks ``ta`` that took detections of objects ``truth``.
 
     Boyer-Moore majority vote per track; the track's current object (changes after two
     consecutive detections of the same other object: an id swap when confirmed); per
-    object, the confirmed track holding it (a break when another track takes over from one
-    that no longer holds it). Returns (id swaps, breaks).
+    object (``log``), the confirmed track holding it (a break when another track takes
+    over from one that no longer holds it). Returns (id swaps, breaks).
     """
+    _x, _p, _mu, active, ids, confirmed, _age, _n_hits, _misses, _t_born_s = store[:10]
+    truth_cand, truth_votes, last_truth, pending_truth, _fused_id = store[10:]
+    last_track, last_slot, first_confirm_s = log
     swaps = 0
     breaks = 0
     for i in range(ta.shape[0]):
@@ -793,31 +824,25 @@ def gate_update(
 
 @njit(cache=True)
 def scan_gate(
-    x: FloatArray,
-    p: FloatArray,
-    mu: FloatArray,
-    active: NDArray[np.bool_],
-    confirmed: NDArray[np.bool_],
+    store: TrackStore,
     predict: bool,
-    pi: FloatArray,
-    f_idx: NDArray[np.int64],
-    f_val: FloatArray,
-    q: FloatArray,
-    z: FloatArray,
-    r: FloatArray,
+    motion: Motion,
+    dets: Detections,
     gamma: float,
 ) -> tuple[
     NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], FloatArray, bool
 ]:  # pragma: no cover - compiled
-    """Predict the live tracks (when ``predict``) and gate them against detections z, r.
+    """Predict the live tracks (when ``predict``) and gate them against the detections.
 
     Returns the live slots, the gated pairs (index into the slots, detection), their
     assignment cost d^2 - gamma (1 + confirmed) (confirmed tracks win conflicts) and whether
     no track and no detection appears in two pairs (then every pair is taken).
     """
+    x, p, mu, active, _ids, confirmed = store[:6]
+    z, r = dets[:2]
     rows = np.flatnonzero(active)
     if rows.shape[0] and predict:
-        mix_predict(x, p, mu, rows, pi, f_idx, f_val, q)
+        mix_predict(x, p, mu, rows, motion)
     ti, mj, d2 = gate_tracks(x, p, mu, rows, z, r, gamma)
     n = ti.shape[0]
     simple = True
@@ -847,40 +872,27 @@ def _max_nan(a: float, b: float) -> float:  # pragma: no cover - compiled
 
 @njit(cache=True)
 def birth_tracks(
-    x: FloatArray,
-    p: FloatArray,
-    mu: FloatArray,
-    active: NDArray[np.bool_],
-    ids: NDArray[np.int64],
-    confirmed: NDArray[np.bool_],
-    age: NDArray[np.int64],
-    n_hits: NDArray[np.int64],
-    misses: NDArray[np.int64],
-    t_born_s: FloatArray,
-    truth_cand: NDArray[np.int64],
-    truth_votes: NDArray[np.int64],
-    last_truth: NDArray[np.int64],
-    pending_truth: NDArray[np.int64],
-    fused_id: NDArray[np.int64],
+    store: TrackStore,
     slots: NDArray[np.int64],
-    dets: NDArray[np.int64],
-    z: FloatArray,
-    r: FloatArray,
-    truth: NDArray[np.int64],
+    det_idx: NDArray[np.int64],
+    dets: Detections,
     t_s: float,
     first_id: int,
-    born_confirmed: bool,
-    var_vel: float,
-    var_acc: float,
-    mu0: float,
+    rules: TrackRules,
 ) -> None:  # pragma: no cover - compiled
-    """Tentative tracks in free ``slots`` on detections ``dets``: position and its covariance
-    from the detection, zero velocity (and acceleration) with variance var_vel (var_acc)."""
+    """Tentative tracks, ids from ``first_id``, in free ``slots`` on detections ``det_idx``:
+    position and its covariance from the detection, zero velocity (and acceleration) with
+    variance var_vel (var_acc) of ``rules``; confirmed at birth when confirm_m is 1."""
+    x, p, mu, active, ids, confirmed, age, n_hits, misses, t_born_s = store[:10]
+    truth_cand, truth_votes, last_truth, pending_truth, fused_id = store[10:]
+    z, r, truth = dets
+    confirm_m, _confirm_n, _delete_after, _max_var, var_vel, var_acc, mu0 = rules
+    born_confirmed = confirm_m == 1
     n_models = x.shape[1]
     n = x.shape[2]
     for i in range(slots.shape[0]):
         k = slots[i]
-        j = dets[i]
+        j = det_idx[i]
         for m in range(n_models):
             for a in range(n):
                 x[k, m, a] = z[j, a] if a < 3 else 0.0
@@ -905,35 +917,17 @@ def birth_tracks(
 
 @njit(cache=True)
 def birth_in_free_slots(
-    x: FloatArray,
-    p: FloatArray,
-    mu: FloatArray,
-    active: NDArray[np.bool_],
-    ids: NDArray[np.int64],
-    confirmed: NDArray[np.bool_],
-    age: NDArray[np.int64],
-    n_hits: NDArray[np.int64],
-    misses: NDArray[np.int64],
-    t_born_s: FloatArray,
-    truth_cand: NDArray[np.int64],
-    truth_votes: NDArray[np.int64],
-    last_truth: NDArray[np.int64],
-    pending_truth: NDArray[np.int64],
-    fused_id: NDArray[np.int64],
-    dets: NDArray[np.int64],
-    z: FloatArray,
-    r: FloatArray,
-    truth: NDArray[np.int64],
+    store: TrackStore,
+    det_idx: NDArray[np.int64],
+    dets: Detections,
     t_s: float,
     first_id: int,
-    born_confirmed: bool,
-    var_vel: float,
-    var_acc: float,
-    mu0: float,
+    rules: TrackRules,
 ) -> NDArray[np.int64]:  # pragma: no cover - compiled
     """:func:`birth_tracks` in the first free slots, in slot order; returns those slots, or
     nothing (and changes nothing) when there are fewer free slots than detections."""
-    m = dets.shape[0]
+    active = store[3]  # (TrackStore order)
+    m = det_idx.shape[0]
     slots = np.empty(m, dtype=np.int64)
     n_slot = 0
     for k in range(active.shape[0]):
@@ -944,81 +938,30 @@ def birth_in_free_slots(
             n_slot += 1
     if n_slot < m:
         return np.empty(0, dtype=np.int64)
-    birth_tracks(
-        x,
-        p,
-        mu,
-        active,
-        ids,
-        confirmed,
-        age,
-        n_hits,
-        misses,
-        t_born_s,
-        truth_cand,
-        truth_votes,
-        last_truth,
-        pending_truth,
-        fused_id,
-        slots,
-        dets,
-        z,
-        r,
-        truth,
-        t_s,
-        first_id,
-        born_confirmed,
-        var_vel,
-        var_acc,
-        mu0,
-    )
+    birth_tracks(store, slots, det_idx, dets, t_s, first_id, rules)
     return slots
 
 
 @njit(cache=True)
 def scan_apply(
-    x: FloatArray,
-    p: FloatArray,
-    mu: FloatArray,
-    active: NDArray[np.bool_],
-    ids: NDArray[np.int64],
-    confirmed: NDArray[np.bool_],
-    age: NDArray[np.int64],
-    n_hits: NDArray[np.int64],
-    misses: NDArray[np.int64],
-    t_born_s: FloatArray,
-    truth_cand: NDArray[np.int64],
-    truth_votes: NDArray[np.int64],
-    last_truth: NDArray[np.int64],
-    pending_truth: NDArray[np.int64],
-    fused_id: NDArray[np.int64],
+    store: TrackStore,
     rows: NDArray[np.int64],
     la: NDArray[np.int64],
     ma: NDArray[np.int64],
-    z: FloatArray,
-    r: FloatArray,
-    truth: NDArray[np.int64],
-    last_track: NDArray[np.int64],
-    last_slot: NDArray[np.int64],
-    first_confirm_s: FloatArray,
+    dets: Detections,
+    log: TruthLog,
     t_s: float,
-    confirm_m: int,
-    confirm_n: int,
-    delete_after: int,
-    max_var: float,
+    rules: TrackRules,
     births: bool,
     first_id: int,
-    var_vel: float,
-    var_acc: float,
-    mu0: float,
 ) -> ScanResult:  # pragma: no cover - compiled
     """The rest of a scan once tracks ``rows[la]`` are assigned detections ``ma``.
 
     Kalman update of the assigned tracks, ages and misses, truth bookkeeping
     (:func:`note_truth`), M-of-N confirmation, deletion (tentative that cannot reach M in N,
     confirmed after ``delete_after`` misses, position variance above ``max_var`` without a
-    detection) and, when ``births``, tentative tracks on the unassigned detections if free
-    slots suffice. Returns, as arrays:
+    detection; see :data:`TrackRules`) and, when ``births``, tentative tracks with ids from
+    ``first_id`` on the unassigned detections if free slots suffice. Returns, as arrays:
 
     ta (A,) the updated slots; d2, logdet (A, M) of their innovations (for the IMM mode
     probabilities, not updated here); [id swaps, breaks]; purity keys of (track id, object)
@@ -1027,6 +970,10 @@ def scan_apply(
     on them (empty when not done here); index into ta of the confirmed updated tracks that
     still feed a fused track.
     """
+    x, p, _mu, active, ids, confirmed, age, n_hits, misses, t_born_s = store[:10]
+    truth_cand, _truth_votes, _last_truth, _pending_truth, fused_id = store[10:]
+    z, r, truth = dets
+    confirm_m, confirm_n, delete_after, max_var, _var_vel, _var_acc, _mu0 = rules
     n_rows = rows.shape[0]
     n_det = z.shape[0]
     na = la.shape[0]
@@ -1050,21 +997,7 @@ def scan_apply(
     for i in range(na):
         tsel[i] = truth[ma[i]]
     if na:
-        swaps, breaks = note_truth(
-            truth_cand,
-            truth_votes,
-            last_truth,
-            pending_truth,
-            confirmed,
-            active,
-            ids,
-            ta,
-            tsel,
-            last_track,
-            last_slot,
-            first_confirm_s,
-            t_s,
-        )
+        swaps, breaks = note_truth(store, ta, tsel, log, t_s)
         counts[0] = swaps
         counts[1] = breaks
     for i in range(na):
@@ -1129,33 +1062,7 @@ def scan_apply(
     free = free[:n_free]
     born = np.empty(0, dtype=np.int64)
     if births and n_free:
-        born = birth_in_free_slots(
-            x,
-            p,
-            mu,
-            active,
-            ids,
-            confirmed,
-            age,
-            n_hits,
-            misses,
-            t_born_s,
-            truth_cand,
-            truth_votes,
-            last_truth,
-            pending_truth,
-            fused_id,
-            free,
-            z,
-            r,
-            truth,
-            t_s,
-            first_id,
-            confirm_m == 1,
-            var_vel,
-            var_acc,
-            mu0,
-        )
+        born = birth_in_free_slots(store, free, dets, t_s, first_id, rules)
     return (
         ta,
         d2m,
@@ -1188,46 +1095,19 @@ SCAN_HEAD = 12  # [done, A, new, lost, gone, free, born, fold, swaps, breaks, ro
 
 @njit(cache=True)
 def radar_scan(
-    x: FloatArray,
-    p: FloatArray,
-    mu: FloatArray,
-    active: NDArray[np.bool_],
-    ids: NDArray[np.int64],
-    confirmed: NDArray[np.bool_],
-    age: NDArray[np.int64],
-    n_hits: NDArray[np.int64],
-    misses: NDArray[np.int64],
-    t_born_s: FloatArray,
-    truth_cand: NDArray[np.int64],
-    truth_votes: NDArray[np.int64],
-    last_truth: NDArray[np.int64],
-    pending_truth: NDArray[np.int64],
-    fused_id: NDArray[np.int64],
+    store: TrackStore,
     gate: bool,
     predict: bool,
-    pi: FloatArray,
-    f_idx: NDArray[np.int64],
-    f_val: FloatArray,
-    q: FloatArray,
-    z: FloatArray,
-    r: FloatArray,
-    truth: NDArray[np.int64],
+    motion: Motion,
+    dets: Detections,
     gamma: float,
     la_in: NDArray[np.int64],
     ma_in: NDArray[np.int64],
-    last_track: NDArray[np.int64],
-    last_slot: NDArray[np.int64],
-    first_confirm_s: FloatArray,
+    log: TruthLog,
     t_s: float,
-    confirm_m: int,
-    confirm_n: int,
-    delete_after: int,
-    max_var: float,
+    rules: TrackRules,
     births: bool,
     first_id: int,
-    var_vel: float,
-    var_acc: float,
-    mu0: float,
 ) -> tuple[NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
     """One radar scan: :func:`scan_gate` then :func:`scan_apply`, answers packed in two arrays.
 
@@ -1243,11 +1123,10 @@ def radar_scan(
     array holds the lost tracks' birth times, then d2 and logdet (A*M each).
     """
     head = np.zeros(SCAN_HEAD, dtype=np.int64)
+    active = store[3]  # (TrackStore order)
     rows = np.flatnonzero(active)
     if gate:
-        rows, ti, mj, cost, simple = scan_gate(
-            x, p, mu, active, confirmed, predict, pi, f_idx, f_val, q, z, r, gamma
-        )
+        rows, ti, mj, cost, simple = scan_gate(store, predict, motion, dets, gamma)
         if not simple:
             n = ti.shape[0]
             out = np.empty(SCAN_HEAD + 2 * n, dtype=np.int64)
@@ -1275,42 +1154,7 @@ def radar_scan(
         free,
         born,
         fold,
-    ) = scan_apply(
-        x,
-        p,
-        mu,
-        active,
-        ids,
-        confirmed,
-        age,
-        n_hits,
-        misses,
-        t_born_s,
-        truth_cand,
-        truth_votes,
-        last_truth,
-        pending_truth,
-        fused_id,
-        rows,
-        la,
-        ma,
-        z,
-        r,
-        truth,
-        last_track,
-        last_slot,
-        first_confirm_s,
-        t_s,
-        confirm_m,
-        confirm_n,
-        delete_after,
-        max_var,
-        births,
-        first_id,
-        var_vel,
-        var_acc,
-        mu0,
-    )
+    ) = scan_apply(store, rows, la, ma, dets, log, t_s, rules, births, first_id)
     na = ta.shape[0]
     nl = lost_ids.shape[0]
     head[0] = 1
@@ -1353,51 +1197,38 @@ def radar_scan(
 
 @njit(cache=True)
 def fold_measurements(
-    fx: FloatArray,
-    fp: FloatArray,
-    fmu: FloatArray,
+    fused: TrackStore,
     f_t: FloatArray,
     f_nrad: NDArray[np.int64],
     slot_of: NDArray[np.int64],
-    f_active: NDArray[np.bool_],
-    f_ids: NDArray[np.int64],
-    f_confirmed: NDArray[np.bool_],
-    f_n_hits: NDArray[np.int64],
-    f_misses: NDArray[np.int64],
-    f_truth_cand: NDArray[np.int64],
-    f_truth_votes: NDArray[np.int64],
-    f_last_truth: NDArray[np.int64],
-    f_pending_truth: NDArray[np.int64],
     tr_fused_id: NDArray[np.int64],
     sel: NDArray[np.int64],
     det: NDArray[np.int64],
-    z: FloatArray,
-    r: FloatArray,
-    truth: NDArray[np.int64],
+    dets: Detections,
     gamma: float,
     steps: FloatArray,
-    pi: FloatArray,
-    f_idx: NDArray[np.int64],
-    f_val: FloatArray,
-    q: FloatArray,
-    last_track: NDArray[np.int64],
-    last_slot: NDArray[np.int64],
-    first_confirm_s: FloatArray,
+    step_motion: Motion,
+    log: TruthLog,
     t_s: float,
 ) -> tuple[NDArray[np.int64], FloatArray]:  # pragma: no cover - compiled
     """Fold detections ``det`` of radar tracks ``sel`` into the fused tracks they feed.
 
-    Each fused track (looked up by the radar track's ``tr_fused_id`` in ``slot_of``; a radar
-    track whose fused track is gone is unlinked) is predicted to t_s with the motion
-    matrices of its time step, taken from the table ``steps`` (S,) with pi (S,M,M), f_idx,
-    f_val (S,M,n,3), q (S,M,n,n); then gated and updated (:func:`gate_update`). A radar
-    track whose detection falls outside the gate is unlinked. Then the fused tracks' hit
-    and miss counts and truth bookkeeping (:func:`note_truth`).
+    Each fused track (store ``fused``, with times ``f_t`` and numbers of radar tracks
+    feeding them ``f_nrad``; looked up by the radar track's ``tr_fused_id`` in ``slot_of``;
+    a radar track whose fused track is gone is unlinked) is predicted to t_s with the
+    motion matrices of its time step, taken from the table ``steps`` (S,) with
+    ``step_motion`` (:data:`Motion` stacked over S); then gated and updated
+    (:func:`gate_update`). A radar track whose detection falls outside the gate is
+    unlinked. Then the fused tracks' hit and miss counts and truth bookkeeping
+    (:func:`note_truth`).
 
     Returns [status, unlinked any (0/1), id swaps, breaks] followed by the purity keys of
     the updates, and the time steps missing from the table. Status 0: a step was missing
     and nothing was changed (call again with a table that holds it); 1: done.
     """
+    fx, fp, fmu, _f_active, f_ids, _f_confirmed, _f_age, f_n_hits, f_misses = fused[:9]
+    z, r, truth = dets
+    f_idx, f_val, q, pi = step_motion
     n = sel.shape[0]
     slot = np.empty(n, dtype=np.int64)
     step_of = np.full(n, -1, dtype=np.int64)
@@ -1447,7 +1278,7 @@ def fold_measurements(
                 rows[n_rows] = slot_ok[i]
                 n_rows += 1
         if n_rows:
-            mix_predict(fx, fp, fmu, rows[:n_rows], pi[s], f_idx[s], f_val[s], q[s])
+            mix_predict(fx, fp, fmu, rows[:n_rows], (f_idx[s], f_val[s], q[s], pi[s]))
     for i in range(n_ok):
         f = slot_ok[i]
         f_t[f] = max(f_t[f], t_s)
@@ -1474,21 +1305,7 @@ def fold_measurements(
     out[0] = 1
     out[1] = unlinked
     if n_in:
-        swaps, breaks = note_truth(
-            f_truth_cand,
-            f_truth_votes,
-            f_last_truth,
-            f_pending_truth,
-            f_confirmed,
-            f_active,
-            f_ids,
-            inside,
-            t_in,
-            last_track,
-            last_slot,
-            first_confirm_s,
-            t_s,
-        )
+        swaps, breaks = note_truth(fused, inside, t_in, log, t_s)
         out[2] = swaps
         out[3] = breaks
         for i in range(n_in):
@@ -1498,12 +1315,7 @@ def fold_measurements(
 
 @njit(cache=True)
 def fused_view(
-    x: FloatArray,
-    p: FloatArray,
-    mu: FloatArray,
-    active: NDArray[np.bool_],
-    ids: NDArray[np.int64],
-    truth_cand: NDArray[np.int64],
+    store: TrackStore,
     n_radars: NDArray[np.int64],
     t_est: FloatArray,
     t_s: float,
@@ -1513,6 +1325,8 @@ def fused_view(
     times ``t_est`` to t_s. Returns (3, R) ids, majority objects and numbers of radar tracks
     feeding them, and R*42 floats: the (R,6) states [position, velocity] then the (R,6,6)
     covariances."""
+    x, p, mu, active, ids = store[:5]
+    truth_cand = store[10]
     rows = np.flatnonzero(active)
     rows = rows[np.argsort(ids[rows], kind="mergesort")]
     n = rows.shape[0]

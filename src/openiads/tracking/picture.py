@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
+    Motion,
     combine_rows,
     fold_measurements,
     fuse_into,
@@ -57,13 +58,13 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 CP = "cp"
-# motion matrices of several time steps, stacked: pi (S,M,M), f_idx, f_val (S,M,n,3), q (S,M,n,n)
-StepTable = tuple[FloatArray, IntArray, FloatArray, FloatArray]
-_NO_STEPS: StepTable = (
-    np.zeros((0, 1, 1)),
+# motion matrices of several time steps, stacked (a Motion with a leading axis S):
+# f_idx, f_val (S,M,n,3), q (S,M,n,n), pi (S,M,M)
+_NO_STEPS: Motion = (
     np.zeros((0, 1, 1, 3), dtype=np.int64),
     np.zeros((0, 1, 1, 3)),
     np.zeros((0, 1, 1, 1)),
+    np.zeros((0, 1, 1)),
 )
 _MODE = {"measurement": 3, "covariance_intersection": 1, "best": 2}
 
@@ -120,7 +121,7 @@ class AirPicture:
         self._dirty = False  # a radar track was confirmed or unlinked since the last fuse
         # motion matrices of the fused filters' recent time steps, stacked for the fold kernel
         self._steps = np.zeros(0)
-        self._step_mats: StepTable = _NO_STEPS
+        self._step_mats: Motion = _NO_STEPS
         # the last fused_tracks answer; None once a scan or fuse may have changed the picture
         self._view: FusedTracks | None = None
 
@@ -245,13 +246,10 @@ class AirPicture:
         """_fold with measurement fusion in one compiled call; False if it could not run."""
         fu, st = self.fused, self.fstats
         for _ in range(2):
-            mats = self._step_mats
             head, missing = fold_measurements(
-                fu.x, fu.p, fu.mu, self.f_t, self.f_nrad, self._slot_of, fu.active, fu.ids,
-                fu.confirmed, fu.n_hits, fu.misses, fu.truth_cand, fu.truth_votes,
-                fu.last_truth, fu.pending_truth, fused_id, sel, det, z, r, truth,
-                self.gamma_fusion, self._steps, *mats, st.last_track, st.last_slot,
-                st.first_confirm_s, t_s,
+                fu.kernel_args(), self.f_t, self.f_nrad, self._slot_of, fused_id, sel, det,
+                (z, r, truth), self.gamma_fusion, self._steps, self._step_mats,
+                st.kernel_args(), t_s,
             )  # fmt: skip
             if head[0]:
                 if head[1]:
@@ -270,10 +268,10 @@ class AirPicture:
         mats = [self.motion.matrices(d) for d in keep]
         self._steps = np.array(keep, dtype=np.float64)
         self._step_mats = (
-            np.ascontiguousarray(np.stack([m[3] for m in mats])),
             np.ascontiguousarray(np.stack([m[0] for m in mats])),
             np.ascontiguousarray(np.stack([m[1] for m in mats])),
             np.ascontiguousarray(np.stack([m[2] for m in mats])),
+            np.ascontiguousarray(np.stack([m[3] for m in mats])),
         )
 
     def _predict_fused(self, slot: IntArray, t_s: float) -> None:
@@ -281,8 +279,8 @@ class AirPicture:
         dt = t_s - self.f_t[slot]
         for d in np.unique(dt[dt > 0.0]):  # a few distinct steps: the radars' scan times
             rows = slot[dt == d]
-            f_idx, f_val, q, pi = self.motion.matrices(float(d))
-            mix_predict(self.fused.x, self.fused.p, self.fused.mu, rows, pi, f_idx, f_val, q)
+            motion = self.motion.matrices(float(d))
+            mix_predict(self.fused.x, self.fused.p, self.fused.mu, rows, motion)
         self.f_t[slot] = np.maximum(self.f_t[slot], t_s)  # a late scan never moves it back
 
     def _fold_detections(
@@ -506,10 +504,7 @@ class AirPicture:
         if view is not None and view.t_s == t_s:
             return view
         fu = self.fused
-        ints, fl = fused_view(
-            fu.x, fu.p, fu.mu, fu.active, fu.ids, fu.truth_cand, self.f_nrad, self.f_t, t_s,
-            self.q_cv,
-        )  # fmt: skip
+        ints, fl = fused_view(fu.kernel_args(), self.f_nrad, self.f_t, t_s, self.q_cv)
         ints.flags.writeable = False  # and so every view of them
         fl.flags.writeable = False
         k = ints.shape[1]

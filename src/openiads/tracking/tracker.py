@@ -31,6 +31,10 @@ from scipy.stats import chi2
 
 from openiads.tracking._kernels import (
     SCAN_HEAD,
+    Motion,
+    TrackRules,
+    TrackStore,
+    TruthLog,
     birth_in_free_slots,
     combine_rows,
     note_truth,
@@ -49,7 +53,7 @@ Event = tuple[float, str, str, str, dict[str, Any]]
 
 _NONE = np.zeros(0, dtype=np.int64)
 # stand-in motion matrices (f_idx, f_val, q, pi) for a scan without a time step
-_NO_STEP = (
+_NO_STEP: Motion = (
     np.zeros((1, 1, 3), dtype=np.int64),
     np.zeros((1, 1, 3)),
     np.zeros((1, 1, 1)),
@@ -76,6 +80,41 @@ class TrackArrays:
     last_truth: IntArray  # (C,) object the track follows now (-1 none), see TrackStats
     pending_truth: IntArray  # (C,) a different object seen once since (-1 none)
     fused_id: IntArray  # (C,) fused air-picture track this track feeds (-1 none)
+
+    def __post_init__(self) -> None:
+        self._args: TrackStore | None = None  # kernel_args(), built on first use
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name != "_args":  # an array replaced (the store grew): its tuple is out of date
+            super().__setattr__("_args", None)
+
+    def kernel_args(self) -> TrackStore:
+        """The arrays in the order the compiled kernels take them (:data:`TrackStore`).
+
+        Built once and handed out again until an array is replaced (:meth:`free_slots` grows
+        the store), so a scan does not gather the fifteen arrays anew.
+        """
+        args = self._args
+        if args is None:
+            args = self._args = (
+                self.x,
+                self.p,
+                self.mu,
+                self.active,
+                self.ids,
+                self.confirmed,
+                self.age,
+                self.n_hits,
+                self.misses,
+                self.t_born_s,
+                self.truth_cand,
+                self.truth_votes,
+                self.last_truth,
+                self.pending_truth,
+                self.fused_id,
+            )
+        return args
 
     @classmethod
     def empty(cls, n_models: int, n_state: int, capacity: int = 64) -> TrackArrays:
@@ -145,9 +184,9 @@ class MotionModel:
         self.q_cv = cfg.process_noise_mps2**2
         self.q_ca = cfg.maneuver_noise_mps3**2
         self.q_man = cfg.maneuver_accel_mps2**2
-        self._cache: dict[float, tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]] = {}
+        self._cache: dict[float, Motion] = {}
 
-    def matrices(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
+    def matrices(self, dt_s: float) -> Motion:
         """Sparse rows of F (M,n,3), Q (M,n,n) and the IMM mode-transition matrix (M,M)."""
         hit = self._cache.get(dt_s)
         if hit is not None:
@@ -170,7 +209,7 @@ class MotionModel:
             pi = np.array([[stay, 1.0 - stay], [1.0 - stay_m, stay_m]])
             fs, qs = np.stack([f0, f1]), np.stack([q0, q1])
         f_idx, f_val = sparse_rows(fs)
-        out = (f_idx, f_val, qs, pi)
+        out: Motion = (f_idx, f_val, qs, pi)
         if len(self._cache) > 64:
             self._cache.clear()
         self._cache[dt_s] = out
@@ -200,11 +239,17 @@ class RadarTracker:
         self.last_fold_detections = np.zeros(0, dtype=np.int64)
         self.last_dt = 0.0  # time step of the last scan, s
         self.stats = TrackStats()
-        self._max_var = cfg.max_position_std_m**2
-        self._var_vel = cfg.init_velocity_std_mps**2
-        self._var_acc = cfg.init_acceleration_std_mps2**2
+        self._rules: TrackRules = (
+            cfg.confirm_m,
+            cfg.confirm_n,
+            cfg.delete_after_misses,
+            cfg.max_position_std_m**2,
+            cfg.init_velocity_std_mps**2,
+            cfg.init_acceleration_std_mps2**2,
+            1.0 / self.n_models,
+        )
 
-    def _models(self, dt_s: float) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
+    def _models(self, dt_s: float) -> Motion:
         return self.motion.matrices(dt_s)
 
     def combined(self, rows: IntArray, n_out: int = 6) -> tuple[FloatArray, FloatArray]:
@@ -232,19 +277,16 @@ class RadarTracker:
 
         # predict, gate, assign, update, confirm, delete and (one model) births: one compiled
         # call, two when the gated pairs conflict and need the optimal assignment
-        f_idx, f_val, q, pi = self._models(dt) if dt > 0.0 else _NO_STEP
+        motion = self._models(dt) if dt > 0.0 else _NO_STEP
         imm = self.n_models > 1
         st = self.stats
+        store, dets, log = tr.kernel_args(), (z_enu, r_enu, truth_id), st.kernel_args()
+        first_id = self._id_source[0]
         la = ma = _NONE
         for gate in (True, False):
             ints, fl = radar_scan(
-                tr.x, tr.p, tr.mu, tr.active, tr.ids, tr.confirmed, tr.age, tr.n_hits,
-                tr.misses, tr.t_born_s, tr.truth_cand, tr.truth_votes, tr.last_truth,
-                tr.pending_truth, tr.fused_id, gate, dt > 0.0, pi, f_idx, f_val, q,
-                z_enu, r_enu, truth_id, self.gamma, la, ma,
-                st.last_track, st.last_slot, st.first_confirm_s,
-                t_s, cfg.confirm_m, cfg.confirm_n, cfg.delete_after_misses, self._max_var,
-                not imm, self._id_source[0], self._var_vel, self._var_acc, 1.0 / self.n_models,
+                store, gate, dt > 0.0, motion, dets, self.gamma, la, ma, log, t_s,
+                self._rules, not imm, first_id,
             )  # fmt: skip
             if ints[0]:
                 break
@@ -293,13 +335,7 @@ class RadarTracker:
         # births from unassigned detections
         if free.size:
             if imm:  # after the mode probabilities, as a birth may reuse a deleted slot
-                born = birth_in_free_slots(
-                    tr.x, tr.p, tr.mu, tr.active, tr.ids, tr.confirmed, tr.age, tr.n_hits,
-                    tr.misses, tr.t_born_s, tr.truth_cand, tr.truth_votes, tr.last_truth,
-                    tr.pending_truth, tr.fused_id, free, z_enu, r_enu, truth_id, t_s,
-                    self._id_source[0], cfg.confirm_m == 1, self._var_vel, self._var_acc,
-                    1.0 / self.n_models,
-                )  # fmt: skip
+                born = birth_in_free_slots(store, free, dets, t_s, first_id, self._rules)
             if born.size:  # done in compiled code
                 slots = born
                 self._id_source[0] += born.size
@@ -400,6 +436,7 @@ class TrackStats:
         self.first_confirm_s = np.zeros(0)  # per truth id, NaN until a confirmed track holds it
         self.last_track = np.zeros(0, dtype=np.int64)  # per truth id, confirmed track holding it
         self.last_slot = np.zeros(0, dtype=np.int64)  # and that track's slot
+        self._log: TruthLog = (self.last_track, self.last_slot, self.first_confirm_s)
         self.breaks = 0
         self.id_swaps = 0
         self.n_confirmed = 0
@@ -421,6 +458,12 @@ class TrackStats:
         self.first_confirm_s = np.concatenate([self.first_confirm_s, np.full(pad, np.nan)])
         self.last_track = np.concatenate([self.last_track, np.full(pad, -1, dtype=np.int64)])
         self.last_slot = np.concatenate([self.last_slot, np.zeros(pad, dtype=np.int64)])
+        self._log = (self.last_track, self.last_slot, self.first_confirm_s)
+
+    def kernel_args(self) -> TruthLog:
+        """last_track, last_slot and first_confirm_s, for the compiled kernels (:data:`TruthLog`);
+        the same tuple until they grow."""
+        return self._log
 
     def note_detections(self, t_s: float, truth: IntArray) -> None:
         if truth.size == 0:
@@ -454,21 +497,7 @@ class TrackStats:
         """
         if ta.size == 0:
             return
-        swaps, breaks = note_truth(
-            tr.truth_cand,
-            tr.truth_votes,
-            tr.last_truth,
-            tr.pending_truth,
-            tr.confirmed,
-            tr.active,
-            tr.ids,
-            ta,
-            truth,
-            self.last_track,
-            self.last_slot,
-            self.first_confirm_s,
-            t_s,
-        )
+        swaps, breaks = note_truth(tr.kernel_args(), ta, truth, self._log, t_s)
         self.id_swaps += swaps
         self.breaks += breaks
         # purity counts
