@@ -1315,7 +1315,12 @@ def fold_measurements(
 
 @njit(cache=True)
 def fused_view(
-    store: TrackStore,
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    active: NDArray[np.bool_],
+    ids: NDArray[np.int64],
+    truth_cand: NDArray[np.int64],
     n_radars: NDArray[np.int64],
     t_est: FloatArray,
     t_s: float,
@@ -1325,8 +1330,6 @@ def fused_view(
     times ``t_est`` to t_s. Returns (3, R) ids, majority objects and numbers of radar tracks
     feeding them, and R*42 floats: the (R,6) states [position, velocity] then the (R,6,6)
     covariances."""
-    x, p, mu, active, ids = store[:5]
-    truth_cand = store[10]
     rows = np.flatnonzero(active)
     rows = rows[np.argsort(ids[rows], kind="mergesort")]
     n = rows.shape[0]

@@ -172,7 +172,7 @@ class AirPicture:
         self._view = None
         self.fstats.note_detections(t_s, truth)
         trk = self.radars[radar_index]
-        events = trk.scan(t_s, z, r, truth)
+        events = trk.scan_checked(t_s, z, r, truth)
         if trk.last_unlinked.size:
             self._unlink(trk.last_unlinked)
         if trk.last_fold.size:
@@ -504,7 +504,12 @@ class AirPicture:
         if view is not None and view.t_s == t_s:
             return view
         fu = self.fused
-        ints, fl = fused_view(fu.kernel_args(), self.f_nrad, self.f_t, t_s, self.q_cv)
+        # six arrays rather than fu.kernel_args(): numba types a tuple argument more slowly
+        # (about 0.06 us an element against 0.045 us an array argument)
+        ints, fl = fused_view(
+            fu.x, fu.p, fu.mu, fu.active, fu.ids, fu.truth_cand, self.f_nrad, self.f_t, t_s,
+            self.q_cv,
+        )  # fmt: skip
         ints.flags.writeable = False  # and so every view of them
         fl.flags.writeable = False
         k = ints.shape[1]

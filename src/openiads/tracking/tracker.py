@@ -249,9 +249,6 @@ class RadarTracker:
             1.0 / self.n_models,
         )
 
-    def _models(self, dt_s: float) -> Motion:
-        return self.motion.matrices(dt_s)
-
     def combined(self, rows: IntArray, n_out: int = 6) -> tuple[FloatArray, FloatArray]:
         """Moment-matched state (R, n_out) and covariance (R, n_out, n_out) of slots ``rows``."""
         tr = self.tracks
@@ -262,12 +259,21 @@ class RadarTracker:
         self, t_s: float, z_enu: FloatArray, r_enu: FloatArray, truth_id: IntArray
     ) -> list[Event]:
         """Process one scan: detections ``z_enu`` (M,3) with covariances ``r_enu`` (M,3,3)."""
+        return self.scan_checked(
+            t_s,
+            np.ascontiguousarray(z_enu, dtype=np.float64),
+            np.ascontiguousarray(r_enu, dtype=np.float64),
+            np.ascontiguousarray(truth_id, dtype=np.int64),
+        )
+
+    def scan_checked(
+        self, t_s: float, z_enu: FloatArray, r_enu: FloatArray, truth_id: IntArray
+    ) -> list[Event]:
+        """:meth:`scan` of arrays that are already C-contiguous float64 (z, r) and int64 (truth),
+        as :class:`~openiads.tracking.picture.AirPicture` makes them, without converting again."""
         cfg = self.cfg
         if self.t_s is not None and t_s < self.t_s:
             raise ValueError(f"scan time {t_s} s is before the previous scan ({self.t_s} s)")
-        z_enu = np.ascontiguousarray(z_enu, dtype=np.float64)
-        r_enu = np.ascontiguousarray(r_enu, dtype=np.float64)
-        truth_id = np.ascontiguousarray(truth_id, dtype=np.int64)
         dt = 0.0 if self.t_s is None else t_s - self.t_s
         self.t_s = t_s
         self.last_dt = dt
@@ -277,7 +283,7 @@ class RadarTracker:
 
         # predict, gate, assign, update, confirm, delete and (one model) births: one compiled
         # call, two when the gated pairs conflict and need the optimal assignment
-        motion = self._models(dt) if dt > 0.0 else _NO_STEP
+        motion = self.motion.matrices(dt) if dt > 0.0 else _NO_STEP
         imm = self.n_models > 1
         st = self.stats
         store, dets, log = tr.kernel_args(), (z_enu, r_enu, truth_id), st.kernel_args()
@@ -323,14 +329,18 @@ class RadarTracker:
                 )
             )
         o += 3 * n_lost
-        self.last_unlinked = ints[o : o + n_gone]
+        # (most of these are empty in a scan: a shared empty array costs less than a slice)
+        self.last_unlinked = ints[o : o + n_gone] if n_gone else _NONE
         o += n_gone
-        free = ints[o : o + n_free]
+        free = ints[o : o + n_free] if n_free else _NONE
         o += n_free
-        born = ints[o : o + n_born]
+        born = ints[o : o + n_born] if n_born else _NONE
         o += n_born
-        self.last_fold = ints[o : o + n_fold]
-        self.last_fold_detections = ints[o + n_fold : o + 2 * n_fold]
+        if n_fold:
+            self.last_fold = ints[o : o + n_fold]
+            self.last_fold_detections = ints[o + n_fold : o + 2 * n_fold]
+        else:
+            self.last_fold = self.last_fold_detections = _NONE
 
         # births from unassigned detections
         if free.size:
