@@ -9,6 +9,7 @@ from scipy.optimize import linear_sum_assignment
 
 from openiads.tracking import AirPicture, TrackerConfig, gospa, ospa
 from openiads.tracking.assignment import assign_pairs
+from openiads.tracking.tracker import TrackArrays
 
 SIGMA_M = 50.0
 
@@ -213,6 +214,35 @@ def test_scan_does_not_mutate_inputs() -> None:
     pic.scan(1.0, 0, z, sig, truth)
     np.testing.assert_array_equal(z, zc)
     np.testing.assert_array_equal(sig, sc)
+
+
+def test_store_growth_hands_the_kernels_the_new_arrays() -> None:
+    """The kernels get the store as one tuple, kept between scans: it must follow a growth."""
+    tr = TrackArrays.empty(1, 6, capacity=4)
+    args = tr.kernel_args()
+    assert tr.kernel_args() is args  # built once
+    assert [a is b for a, b in zip(args, (tr.x, tr.p, tr.mu, tr.active), strict=False)] == [
+        True
+    ] * 4
+    tr.free_slots(10)  # more than the capacity: every array is reallocated
+    grown = tr.kernel_args()
+    assert tr.capacity >= 10 and grown is not args
+    order = ("x", "p", "mu", "active", "ids", "confirmed", "age", "n_hits", "misses")
+    order += ("t_born_s", "truth_cand", "truth_votes", "last_truth", "pending_truth", "fused_id")
+    assert len(grown) == len(order)
+    assert all(a is getattr(tr, name) for a, name in zip(grown, order, strict=True))
+    # through the tracker: 100 targets outgrow the 64 starting slots in the first scan; the
+    # later scans must update (and so confirm) the tracks held in the grown arrays
+    pic = AirPicture(TrackerConfig(model="cv", confirm_m=3, confirm_n=3), ["r"], np.zeros((1, 3)))
+    x0 = np.stack([np.arange(100) * 2000.0, np.zeros(100), np.full(100, 1000.0)], axis=1)
+    step_m = np.array([0.0, 100.0, 0.0])  # 100 m/s north, one scan a second
+    for k in range(3):
+        pic.scan_enu(float(k), 0, x0 + k * step_m, np.eye(3) * 100.0, np.arange(100))
+    assert pic.radars[0].tracks.capacity > 64
+    rt = pic.radar_tracks(0)  # confirmed: 3 detections in 3 scans, all taken
+    assert len(rt) == 100
+    # each within 5 sigma (sigma 10 m) of its last detection
+    np.testing.assert_allclose(rt.x_enu[:, :3], x0 + 2 * step_m, rtol=0, atol=50.0)
 
 
 def test_scan_time_must_not_go_back() -> None:
