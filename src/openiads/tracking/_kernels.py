@@ -358,6 +358,37 @@ def predict_cv6(
     return xo, po
 
 
+# The cofactors of a symmetric 3x3 matrix [[a, b, c], [b, d, e], [c, e, f]] (its inverse is
+# their matrix over the determinant): c00, c01, c02, c11, c12, c22, det.
+Cofactors3 = tuple[float, float, float, float, float, float, float]
+
+
+@njit(cache=True)
+def _cofactors3(
+    a: float, b: float, c: float, d: float, e: float, f: float
+) -> Cofactors3:  # pragma: no cover - compiled
+    """Cofactors and determinant of the symmetric 3x3 matrix with upper triangle a b c / d e / f."""
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    c11 = a * f - c * c
+    c12 = b * c - a * e
+    c22 = a * d - b * b
+    return c00, c01, c02, c11, c12, c22, a * c00 + b * c01 + c * c02
+
+
+@njit(cache=True)
+def _quad3(cof: Cofactors3, e0: float, e1: float, e2: float) -> float:  # pragma: no cover
+    """e^T S^-1 e for e = (e0, e1, e2) and S given by its cofactors (:func:`_cofactors3`)."""
+    c00, c01, c02, c11, c12, c22, det = cof
+    return (
+        c00 * e0 * e0
+        + c11 * e1 * e1
+        + c22 * e2 * e2
+        + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
+    ) / det
+
+
 @njit(cache=True)
 def fuse_into(
     fx: FloatArray,
@@ -411,19 +442,7 @@ def fuse_into(
         e0 = lx[i, 0] - xp[0, 0]
         e1 = lx[i, 1] - xp[0, 1]
         e2 = lx[i, 2] - xp[0, 2]
-        c00 = s11 * s22 - s12 * s12
-        c01 = s02 * s12 - s01 * s22
-        c02 = s01 * s12 - s02 * s11
-        c11 = s00 * s22 - s02 * s02
-        c12 = s01 * s02 - s00 * s12
-        c22 = s00 * s11 - s01 * s01
-        det = s00 * c00 + s01 * c01 + s02 * c02
-        d2 = (
-            c00 * e0 * e0
-            + c11 * e1 * e1
-            + c22 * e2 * e2
-            + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
-        ) / det
+        d2 = _quad3(_cofactors3(s00, s01, s02, s11, s12, s22), e0, e1, e2)
         if mode != 0 and d2 > gamma:
             outside[i] = True
             continue
@@ -608,22 +627,12 @@ def gate_tracks(
                     d = pc[kk, 1, 1] + r[j, 1, 1]
                     e = pc[kk, 1, 2] + r[j, 1, 2]
                     f = pc[kk, 2, 2] + r[j, 2, 2]
-                c00 = d * f - e * e
-                c01 = c * e - b * f
-                c02 = b * e - c * d
-                c11 = a * f - c * c
-                c12 = b * c - a * e
-                c22 = a * d - b * b
-                det = a * c00 + b * c01 + c * c02
+                cof = _cofactors3(a, b, c, d, e, f)
+                det = cof[6]
                 if m == n_models:
                     logdet_c = math.log(det)
                     break
-                q = (
-                    c00 * e0 * e0
-                    + c11 * e1 * e1
-                    + c22 * e2 * e2
-                    + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
-                ) / det
+                q = _quad3(cof, e0, e1, e2)
                 if n_models == 1:
                     lse[0] = q
                 else:
@@ -780,19 +789,7 @@ def gate_update(
         e0 = z[jd, 0] - xc[i, 0]
         e1 = z[jd, 1] - xc[i, 1]
         e2 = z[jd, 2] - xc[i, 2]
-        c00 = d * f - e * e
-        c01 = c * e - b * f
-        c02 = b * e - c * d
-        c11 = a * f - c * c
-        c12 = b * c - a * e
-        c22 = a * d - b * b
-        det = a * c00 + b * c01 + c * c02
-        q = (
-            c00 * e0 * e0
-            + c11 * e1 * e1
-            + c22 * e2 * e2
-            + 2.0 * (c01 * e0 * e1 + c02 * e0 * e2 + c12 * e1 * e2)
-        ) / det
+        q = _quad3(_cofactors3(a, b, c, d, e, f), e0, e1, e2)
         outside[i] = q > gamma
         keep[i] = not outside[i]
     sel = rows[keep]
