@@ -618,3 +618,17 @@ def test_a_store_held_by_a_running_study_is_a_clear_error(scenario: Path, tmp_pa
             assert res.returncode == 2
             assert "open in another process" in res.stderr
             assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_fork_server_warm_up_exercises_every_stage() -> None:
+    """The workers' fork server runs this engagement once (runs/_warmup.py) so that the
+    compiled kernels are loaded before workers fork: it must reach a launch and an intercept."""
+    from openiads.engine import simulate
+    from openiads.runs import _warmup
+    from openiads.scenario import compile_world
+    from openiads.scenario.load import load_scenario_text
+
+    assert _warmup.WARMED
+    world = compile_world(load_scenario_text(_warmup.SCENARIO, "<warm-up>"))
+    kinds = set(simulate(world, 1).events.column("kind").to_pylist())
+    assert {"detect", "track_confirmed", "engage", "launch", "intercept"} <= kinds

@@ -92,7 +92,8 @@ def _mp_context() -> Any:
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        # Workers fork from a server that has imported the engine once.
+        # Workers fork from a server that has imported the engine once and run one tiny
+        # engagement (catalog and compiled kernels loaded; see runs/_warmup.py).
         ctx.set_forkserver_preload(
             [
                 "openiads.runs.worker",
@@ -100,10 +101,22 @@ def _mp_context() -> Any:
                 "openiads.engine.core",
                 "openiads.engine.summary",
                 "openiads.scenario",
+                "openiads.runs._warmup",
             ]
         )
         return ctx
     return mp.get_context("spawn")
+
+
+def prestart_local_workers(workers: int | None, cluster: str | None) -> None:
+    """Start the local workers' fork server now, if the study will use one, so that its
+    imports and warm-up run while the study process is still loading the scenario."""
+    if cluster or (workers if workers is not None else usable_cores()) < 2:
+        return
+    if _mp_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 class LocalExecutor:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openiads.errors import InputError
-from openiads.runs.executors import make_executor, plan_batches
+from openiads.runs.executors import make_executor, plan_batches, prestart_local_workers
 from openiads.runs.seeds import check_seed
 from openiads.runs.store import RunStore
 from openiads.runs.sweep import (
@@ -378,6 +378,7 @@ class _Progress:
 def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
     """Run (or resume) a study; see the module docstring. Returns what was done."""
     t0 = time.perf_counter()
+    prestart_local_workers(req.workers, req.cluster)
     prep = prepare_study(req)
     validate_points(prep)
     sid = prep.record["study_id"]
