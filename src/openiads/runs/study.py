@@ -173,6 +173,9 @@ def prepare_study(req: StudyRequest) -> PreparedStudy:
     path = Path(req.scenario)
     if not path.is_file():
         raise InputError("no such scenario file", file=str(path))
+    # The cheap checks passed: let the workers' fork server import and warm up the engine
+    # while this process loads the scenario.
+    prestart_local_workers(req.workers, req.cluster)
     text = path.read_text(encoding="utf-8")
     scenario = load_scenario(path)
     seed = req.seed if req.seed is not None else int(getattr(scenario, "seed", 1))
@@ -378,7 +381,6 @@ class _Progress:
 def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
     """Run (or resume) a study; see the module docstring. Returns what was done."""
     t0 = time.perf_counter()
-    prestart_local_workers(req.workers, req.cluster)
     prep = prepare_study(req)
     validate_points(prep)
     sid = prep.record["study_id"]
