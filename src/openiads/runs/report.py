@@ -476,51 +476,23 @@ def write_plots(
     pts = [b for b in stats["points"] if b["done"]]
     written: list[Path] = []
     shown = pts[:6]
-    if any("leakers" in b for b in shown):
-        fig = Figure(figsize=(7, 4))
-        ax = fig.add_subplot()
-        top = max(int(np.nanmax(b["_leakers_values"])) for b in shown if "leakers" in b)
-        bins = list(np.arange(-0.5, top + 1.5, 1.0))
-        for b in shown:
-            if "leakers" in b:
-                vals = b["_leakers_values"]
-                ax.hist(
-                    vals[np.isfinite(vals)],
-                    bins=bins,
-                    histtype="step",
-                    linewidth=1.5,
-                    label=b["label"],
-                    density=True,
-                )
-        ax.set_xlabel("leakers per replication")
-        ax.set_ylabel("fraction of replications")
-        ax.set_title(f"Leakers — {stats['study']['name']}")
-        ax.legend(fontsize="small")
-        written += _save(fig, out, f"{base}-leakers", formats)
-    if any("_spent_total_values" in b for b in shown):
-        fig = Figure(figsize=(7, 4))
-        ax = fig.add_subplot()
-        top = max(
-            int(np.max(b["_spent_total_values"], initial=0))
-            for b in shown
-            if "_spent_total_values" in b
-        )
-        bins = list(np.arange(-0.5, top + 1.5, 1.0))
-        for b in shown:
-            if "_spent_total_values" in b:
-                ax.hist(
-                    b["_spent_total_values"],
-                    bins=bins,
-                    histtype="step",
-                    linewidth=1.5,
-                    label=b["label"],
-                    density=True,
-                )
-        ax.set_xlabel("interceptors launched per replication (all fire units)")
-        ax.set_ylabel("fraction of replications")
-        ax.set_title(f"Interceptor expenditure — {stats['study']['name']}")
-        ax.legend(fontsize="small")
-        written += _save(fig, out, f"{base}-expenditure", formats)
+    name = stats["study"]["name"]
+    written += _count_histogram(
+        shown,
+        "_leakers_values",
+        "leakers per replication",
+        f"Leakers — {name}",
+        out / f"{base}-leakers",
+        formats,
+    )
+    written += _count_histogram(
+        shown,
+        "_spent_total_values",
+        "interceptors launched per replication (all fire units)",
+        f"Interceptor expenditure — {name}",
+        out / f"{base}-expenditure",
+        formats,
+    )
     sweep = stats["study"]["sweep"]
     if sweep and any("leakers" in b for b in pts):
         written += _sweep_plot(stats, sweep, out, base, formats)
@@ -541,6 +513,36 @@ def write_plots(
         ax.set_title(f"What drives the spread — point {sens['point']} (n={sens['n']})")
         written += _save(fig, out, f"{base}-tornado-p{sens['point']}-{sens['outcome']}", formats)
     return written
+
+
+def _count_histogram(
+    points: list[dict[str, Any]],
+    key: str,
+    xlabel: str,
+    title: str,
+    path: Path,
+    formats: tuple[str, ...],
+) -> list[Path]:
+    """Distribution of a per-replication count, one step histogram per sweep point (unit
+    bins, normalised); nothing if no point has a finite value."""
+    from matplotlib.figure import Figure
+
+    series = [(b["label"], np.asarray(b[key], dtype=float)) for b in points if key in b]
+    series = [(label, v[np.isfinite(v)]) for label, v in series]
+    series = [(label, v) for label, v in series if v.size]
+    if not series:
+        return []
+    top = max(int(v.max()) for _, v in series)
+    bins = list(np.arange(-0.5, top + 1.5, 1.0))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.add_subplot()
+    for label, v in series:
+        ax.hist(v, bins=bins, histtype="step", linewidth=1.5, label=label, density=True)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("fraction of replications")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return _save(fig, path.parent, path.name, formats)
 
 
 def _tornado_choices(sensitivity: list[dict[str, Any]]) -> list[dict[str, Any]]:
