@@ -228,6 +228,8 @@ def test_flatten_summary_long_rows() -> None:
     assert t1[0][2] == "Tomahawk"
     assert math.isnan(t1[0][3])
     assert not [r for r in rows if r[0] in ("objects", "scenario", "object_types")]
+    flags = flatten_summary({"ran_dry": True, "leaked": {"f35": False}})
+    assert flags == [("leaked", "f35", "", 0.0), ("ran_dry", "", "", 1.0)]
 
 
 def test_store_round_trip_is_transactional_and_idempotent(tmp_path: Path) -> None:

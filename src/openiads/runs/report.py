@@ -28,11 +28,10 @@ def _mean_block(values: np.ndarray, confidence: float) -> dict[str, Any]:
     mi = st.mean_interval(values, confidence)
     q = st.quantiles(values, QUANTILES)
     out: dict[str, Any] = mi.as_dict()
-    finite_values = values[np.isfinite(values)]
-    if finite_values.size and finite_values.min() >= 0.0 and out["low"] < 0.0:
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() >= 0.0 and out["low"] < 0.0:
         out["low"] = 0.0  # a mean of non-negative counts, times or ranges is never negative
     out.update({f"q{round(p * 100):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)})
-    finite = values[np.isfinite(values)]
     out["min"] = float(finite.min()) if finite.size else math.nan
     out["max"] = float(finite.max()) if finite.size else math.nan
     return out
@@ -47,6 +46,14 @@ def _prop_block(k: int, n: int, confidence: float) -> dict[str, Any]:
         "k": int(k),
         "n": int(n),
     }
+
+
+def _locate(reps: np.ndarray, rep_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``rep_values`` in the sorted ``reps`` and whether each is there."""
+    pos = np.searchsorted(reps, rep_values)
+    if reps.size == 0:
+        return pos, np.zeros(pos.shape, dtype=bool)
+    return pos, reps[np.minimum(pos, reps.size - 1)] == rep_values
 
 
 class _Rows:
@@ -69,8 +76,7 @@ class _Rows:
         idx = self.select(point, metric)
         idx = idx[self.key[idx] == ""]
         out = np.full(reps.size, np.nan)
-        pos = np.searchsorted(reps, self.rep[idx])
-        ok = (pos < reps.size) & (reps[np.minimum(pos, reps.size - 1)] == self.rep[idx])
+        pos, ok = _locate(reps, self.rep[idx])
         out[pos[ok]] = self.value[idx[ok]]
         return out
 
@@ -130,10 +136,7 @@ def study_statistics(
         summed = np.zeros(reps.size)
         for unit, idx in spent_keys.items():
             vals = np.zeros(reps.size)
-            pos = np.searchsorted(reps, rows.rep[idx])
-            okp = (pos < reps.size) & (
-                reps[np.minimum(pos, max(reps.size - 1, 0))] == rows.rep[idx]
-            )
+            pos, okp = _locate(reps, rows.rep[idx])
             vals[pos[okp]] = np.nan_to_num(rows.value[idx[okp]])
             summed += vals
             per_unit[unit] = _mean_block(vals, confidence)
@@ -221,8 +224,7 @@ def _sensitivity(
         matrix = np.full((reps.size, len(paths)), np.nan)
         col = {p: j for j, p in enumerate(paths)}
         idx = np.flatnonzero(sel)
-        pos = np.searchsorted(reps, d_rep[idx])
-        ok = (pos < reps.size) & (reps[np.minimum(pos, reps.size - 1)] == d_rep[idx])
+        pos, ok = _locate(reps, d_rep[idx])
         cols = np.array([col[p] for p in d_path[idx]], dtype=np.int64)
         matrix[pos[ok], cols[ok]] = d_val[idx[ok]]
         # The catalog links figures that rest on one claim (one draw for all of them): rank

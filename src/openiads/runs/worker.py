@@ -56,9 +56,7 @@ def flatten_summary(summary: dict[str, Any]) -> list[tuple[str, str, str, float]
     rows: list[tuple[str, str, str, float]] = []
     for name in sorted(summary):
         value = summary[name]
-        if isinstance(value, bool):
-            rows.append((name, "", "", float(value)))
-        elif isinstance(value, int | float):
+        if isinstance(value, int | float):  # bool included (a subclass of int)
             rows.append((name, "", "", float(value)))
         elif isinstance(value, dict) and name != "object_types":
             for key in sorted(value, key=str):
