@@ -304,9 +304,10 @@ class RunStore:
         fresh = [r for r in results if (r.point, r.rep) not in have]
         if not fresh:
             return 0
-        reps = pa.table(
+        n_fresh = len(fresh)
+        reps = _study_table(
+            study_id,
             {
-                "study_id": pa.array([study_id] * len(fresh), pa.string()),
                 "point": pa.array([r.point for r in fresh], pa.int32()),
                 "rep": pa.array([r.rep for r in fresh], pa.int32()),
                 "status": pa.array([r.status for r in fresh], pa.string()),
@@ -314,52 +315,58 @@ class RunStore:
                 "duration_s": pa.array([r.duration_s for r in fresh], pa.float64()),
                 "worker": pa.array([r.worker for r in fresh], pa.string()),
                 "summary": pa.array([_json(r.summary) for r in fresh], pa.string()),
-            }
+            },
         )
-        stats_cols: dict[str, list[Any]] = {
-            k: [] for k in "point rep metric key type value".split()
-        }
-        draw_cols: dict[str, list[Any]] = {k: [] for k in "point rep path value".split()}
-        event_parts: list[pa.Table] = []
-        for r in fresh:
-            for metric, key, typ, value in r.stats:
-                stats_cols["point"].append(r.point)
-                stats_cols["rep"].append(r.rep)
-                stats_cols["metric"].append(metric)
-                stats_cols["key"].append(key)
-                stats_cols["type"].append(typ)
-                stats_cols["value"].append(None if value is None or math.isnan(value) else value)
-            for path, value in sorted(r.draws.items()):
-                draw_cols["point"].append(r.point)
-                draw_cols["rep"].append(r.rep)
-                draw_cols["path"].append(path)
-                draw_cols["value"].append(float(value))
-            if r.events is not None and r.events.num_rows:
-                n = r.events.num_rows
-                ev = r.events.select(["t", "kind", "actor", "target", "details"])
-                event_parts.append(
-                    pa.table(
-                        {
-                            "study_id": pa.array([study_id] * n, pa.string()),
-                            "point": pa.array([r.point] * n, pa.int32()),
-                            "rep": pa.array([r.rep] * n, pa.int32()),
-                            "seq": pa.array(range(n), pa.int32()),
-                            **{c: ev[c] for c in ev.column_names},
-                        }
-                    )
-                )
+        stats = [(r.point, r.rep, *row) for r in fresh for row in r.stats]
+        draws = [(r.point, r.rep, p, float(v)) for r in fresh for p, v in sorted(r.draws.items())]
+        tables: dict[str, pa.Table] = {}
+        if stats:
+            point, rep, metric, key, typ, value = zip(*stats, strict=True)
+            tables["stats"] = _study_table(
+                study_id,
+                {
+                    "point": pa.array(point, pa.int32()),
+                    "rep": pa.array(rep, pa.int32()),
+                    "metric": pa.array(metric, pa.string()),
+                    "key": pa.array(key, pa.string()),
+                    "type": pa.array(typ, pa.string()),
+                    "value": pa.array(
+                        [None if v is None or math.isnan(v) else v for v in value], pa.float64()
+                    ),
+                },
+            )
+        if draws:
+            point, rep, path, value = zip(*draws, strict=True)
+            tables["draws"] = _study_table(
+                study_id,
+                {
+                    "point": pa.array(point, pa.int32()),
+                    "rep": pa.array(rep, pa.int32()),
+                    "path": pa.array(path, pa.string()),
+                    "value": pa.array(value, pa.float64()),
+                },
+            )
+        event_parts = [
+            _study_table(
+                study_id,
+                {
+                    "point": pa.array([r.point] * r.events.num_rows, pa.int32()),
+                    "rep": pa.array([r.rep] * r.events.num_rows, pa.int32()),
+                    "seq": pa.array(range(r.events.num_rows), pa.int32()),
+                    **{c: r.events[c] for c in ("t", "kind", "actor", "target", "details")},
+                },
+            )
+            for r in fresh
+            if r.events is not None and r.events.num_rows
+        ]
+        if event_parts:
+            tables["events"] = pa.concat_tables(event_parts)
         with _sigint_deferred():
-            self._write_transaction(study_id, reps, stats_cols, draw_cols, event_parts)
-        return len(fresh)
+            self._write_transaction(reps, tables)
+        return n_fresh
 
-    def _write_transaction(
-        self,
-        study_id: str,
-        reps: pa.Table,
-        stats_cols: dict[str, list[Any]],
-        draw_cols: dict[str, list[Any]],
-        event_parts: list[pa.Table],
-    ) -> None:
+    def _write_transaction(self, reps: pa.Table, tables: dict[str, pa.Table]) -> None:
+        """Insert one batch: its replication rows and their stats, draws and events."""
         self.con.begin()
         try:
             self._insert(
@@ -367,32 +374,8 @@ class RunStore:
                 reps,
                 "study_id, point, rep, status, error, duration_s, worker, now(), summary",
             )
-            if stats_cols["point"]:
-                st = pa.table(
-                    {
-                        "study_id": pa.array([study_id] * len(stats_cols["point"]), pa.string()),
-                        "point": pa.array(stats_cols["point"], pa.int32()),
-                        "rep": pa.array(stats_cols["rep"], pa.int32()),
-                        "metric": pa.array(stats_cols["metric"], pa.string()),
-                        "key": pa.array(stats_cols["key"], pa.string()),
-                        "type": pa.array(stats_cols["type"], pa.string()),
-                        "value": pa.array(stats_cols["value"], pa.float64()),
-                    }
-                )
-                self._insert("stats", st)
-            if draw_cols["point"]:
-                dr = pa.table(
-                    {
-                        "study_id": pa.array([study_id] * len(draw_cols["point"]), pa.string()),
-                        "point": pa.array(draw_cols["point"], pa.int32()),
-                        "rep": pa.array(draw_cols["rep"], pa.int32()),
-                        "path": pa.array(draw_cols["path"], pa.string()),
-                        "value": pa.array(draw_cols["value"], pa.float64()),
-                    }
-                )
-                self._insert("draws", dr)
-            if event_parts:
-                self._insert("events", pa.concat_tables(event_parts))
+            for table, data in tables.items():
+                self._insert(table, data)
             self.con.commit()
         except BaseException:
             self.con.rollback()
@@ -481,6 +464,12 @@ class RunStore:
             pq.write_table(data, path, compression="zstd")
             written.append(path)
         return written
+
+
+def _study_table(study_id: str, columns: dict[str, pa.Array]) -> pa.Table:
+    """``columns`` as a table led by a constant ``study_id`` column."""
+    n = len(next(iter(columns.values())))
+    return pa.table({"study_id": pa.array([study_id] * n, pa.string()), **columns})
 
 
 @contextlib.contextmanager
