@@ -143,17 +143,7 @@ class Dem:
         row, col = self.fractional_index(e, n)
         ny, nx = self.shape
         inside = (row >= -0.5) & (row <= ny - 0.5) & (col >= -0.5) & (col <= nx - 0.5)
-        r = np.clip(row, 0.0, ny - 1.0)
-        c = np.clip(col, 0.0, nx - 1.0)
-        r0 = np.minimum(np.floor(r).astype(np.intp), ny - 2)
-        c0 = np.minimum(np.floor(c).astype(np.intp), nx - 2)
-        fr = r - r0
-        fc = c - c0
-        h = self.heights_m
-        top = h[r0, c0] * (1.0 - fc) + h[r0, c0 + 1] * fc
-        bottom = h[r0 + 1, c0] * (1.0 - fc) + h[r0 + 1, c0 + 1] * fc
-        out = top * (1.0 - fr) + bottom * fr
-        return np.where(inside, out, outside_m)
+        return np.where(inside, bilinear(self.heights_m, row, col), outside_m)
 
     def to_geodetic(self, east_m: np.ndarray, north_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Grid coordinates to (lat_deg, lon_deg), WGS-84."""
@@ -179,6 +169,24 @@ class Dem:
         )
         shape = np.shape(lat_deg)
         return np.reshape(x, shape), np.reshape(y, shape)
+
+
+def bilinear(grid: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``grid`` interpolated (bilinear, float64) at fractional ``(row, col)``, integer values
+    at cell centres; positions beyond the outer cell centres take the edge values.
+
+    Only the four neighbours of each point are read, so a float32 grid is never copied whole.
+    """
+    ny, nx = grid.shape
+    r = np.clip(row, 0.0, ny - 1.0)
+    c = np.clip(col, 0.0, nx - 1.0)
+    r0 = np.minimum(np.floor(r).astype(np.intp), ny - 2)
+    c0 = np.minimum(np.floor(c).astype(np.intp), nx - 2)
+    fr = r - r0
+    fc = c - c0
+    top = grid[r0, c0] * (1.0 - fc) + grid[r0, c0 + 1] * fc
+    bottom = grid[r0 + 1, c0] * (1.0 - fc) + grid[r0 + 1, c0 + 1] * fc
+    return np.asarray(top * (1.0 - fr) + bottom * fr, dtype=np.float64)
 
 
 def north_up_transform(west: float, north: float, step_x: float, step_y: float) -> Any:

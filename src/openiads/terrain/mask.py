@@ -17,25 +17,16 @@ import math
 
 import numpy as np
 
-from openiads.terrain.dem import Dem
+from openiads.terrain.dem import Dem, bilinear
 from openiads.terrain.los import enu_to_grid, los_visible_grid
 from openiads.terrain.viewshed import EARTH_RADIUS_M, K_STANDARD, min_visible_height_grid
 
 
 def _bilinear_nan(grid: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """Bilinear between cell centres; NaN outside the span of the centres."""
     ny, nx = grid.shape
     inside = (row >= 0) & (row <= ny - 1) & (col >= 0) & (col <= nx - 1)
-    r = np.clip(row, 0.0, ny - 1.0)
-    c = np.clip(col, 0.0, nx - 1.0)
-    r0 = np.minimum(np.floor(r).astype(np.intp), ny - 2)
-    c0 = np.minimum(np.floor(c).astype(np.intp), nx - 2)
-    fr = r - r0
-    fc = c - c0
-    g = grid.astype(np.float64, copy=False)
-    top = g[r0, c0] * (1 - fc) + g[r0, c0 + 1] * fc
-    bottom = g[r0 + 1, c0] * (1 - fc) + g[r0 + 1, c0 + 1] * fc
-    out = top * (1 - fr) + bottom * fr
-    return np.where(inside, out, np.nan)
+    return np.where(inside, bilinear(grid, row, col), np.nan)
 
 
 class TerrainMask:
