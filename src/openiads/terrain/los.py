@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from openiads.terrain.dem import Dem
-from openiads.terrain.viewshed import EARTH_RADIUS_M, K_STANDARD
+from openiads.terrain.viewshed import EARTH_RADIUS_M, K_STANDARD, curvature_coefficient
 
 
 @njit(cache=True, nogil=True)
@@ -116,7 +116,7 @@ def los_visible_grid(
     if not np.all(np.isfinite(obs)):
         raise ValueError(f"observer position must be finite, got {obs}")
     tgt = np.asarray(targets_xyz_m, dtype=np.float64).reshape(-1, 3)
-    curv = 0.0 if math.isinf(k) else 1.0 / (2.0 * k * earth_radius_m)
+    curv = curvature_coefficient(k, earth_radius_m)
     out = np.empty(tgt.shape[0], dtype=np.bool_)
     _los_kernel(
         dem.heights_m,

@@ -65,10 +65,9 @@ def valley(
     base_m: float = 300.0,
 ) -> np.ndarray:
     """A plateau at ``base_m`` cut by a straight north-south V valley ``depth_m`` deep."""
-    ny, nx = shape
-    x_m = (np.arange(nx) - col) * cell_m
-    cut = depth_m * np.clip(1.0 - np.abs(x_m) / half_width_m, 0.0, None)
-    return np.broadcast_to(base_m - cut, (ny, nx)).astype(np.float64)
+    return ridge(
+        shape, cell_m, col=col, height_m=-depth_m, half_width_m=half_width_m, base_m=base_m
+    )
 
 
 def write_projected_geotiff(
