@@ -14,7 +14,7 @@ from openiads.errors import InputError
 from openiads.outcome import Outcome
 from openiads.runs.seeds import engine_seed
 from openiads.runs.store import RunStore
-from openiads.runs.study import build_context
+from openiads.runs.study import build_context, point_inputs
 from openiads.runs.worker import world_for
 
 
@@ -69,9 +69,11 @@ def replay(
     ctx = build_context(
         study_id=sid,
         seed=int(rec["seed"]),
-        scenario_text=rec["scenario_text"],
-        scenario_name=rec["scenario_file"] or "<stored scenario>",
-        points={point: points[point]},
+        inputs=point_inputs(
+            rec["scenario_text"],
+            rec["scenario_file"] or "<stored scenario>",
+            {point: points[point]},
+        ),
         uncertainty=rec["uncertainty"] == "catalog",
         keep_events=True,
     )

@@ -210,41 +210,46 @@ def _split_overrides(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return scen, cat
 
 
-def _catalog_with(base: Any, overrides: dict[str, Any], label: str) -> Any:
+def _catalog_with(base: Any, overrides: dict[str, Any], label: str) -> tuple[Any, dict[str, float]]:
+    """The catalog with a sweep point's catalog values, and those values in SI units."""
     if not overrides:
-        return base
+        return base, {}
     values = catalog_values(base, overrides)
     try:
-        return base.with_overrides(values)
+        return base.with_overrides(values), values
     except InputError as err:
         raise err.located(field=f"--sweep {label}") from None
     except (KeyError, ValueError) as exc:
         raise InputError(f"bad catalog override: {exc}", field=f"--sweep {label}") from None
 
 
-def build_context(
-    *,
-    study_id: str,
-    seed: int,
+@dataclass
+class PointInput:
+    """One sweep point, validated: its scenario and catalog (with the point's values)."""
+
+    scenario: Any
+    catalog: Any
+    catalog_overrides: dict[str, float]
+
+
+def point_inputs(
     scenario_text: str,
     scenario_name: str,
     points: dict[int, dict[str, Any]],
-    uncertainty: bool,
-    keep_events: bool,
+    *,
     base_scenario: Any = None,
-) -> StudyContext:
-    """Compile what the workers need for the given sweep points ``{index: params}``."""
+) -> dict[int, PointInput]:
+    """Validate the sweep points ``{index: params}``; raises InputError naming the sweep."""
     import yaml
 
     from openiads.catalog import load_catalog
-    from openiads.scenario import compile_world, load_scenario_text
+    from openiads.scenario import load_scenario_text
 
     catalog = load_catalog()
     base_data = yaml.safe_load(scenario_text)
-    payloads: dict[int, PointPayload] = {}
+    out: dict[int, PointInput] = {}
     for i, params in sorted(points.items()):
         scen_ovr, cat_ovr = _split_overrides(params)
-        label = ", ".join(f"{k}={v}" for k, v in params.items())
         if scen_ovr:
             scenario = scenario_for_point(
                 scenario_text, scenario_name, scen_ovr, base_data=base_data
@@ -253,58 +258,66 @@ def build_context(
             if base_scenario is None:
                 base_scenario = load_scenario_text(scenario_text, scenario_name)
             scenario = base_scenario
-        cat = _catalog_with(catalog, cat_ovr, label)
+        label = ", ".join(f"{k}={v}" for k, v in params.items())
+        cat, values = _catalog_with(catalog, cat_ovr, label)
+        out[i] = PointInput(scenario, cat, values)
+    return out
+
+
+def build_context(
+    *,
+    study_id: str,
+    seed: int,
+    inputs: dict[int, PointInput],
+    uncertainty: bool,
+    keep_events: bool,
+) -> StudyContext:
+    """Compile what the workers need for the given validated sweep points."""
+    from openiads.catalog import load_catalog
+    from openiads.scenario import compile_world
+
+    payloads: dict[int, PointPayload] = {}
+    for i, inp in sorted(inputs.items()):
         if uncertainty:
             from openiads.runs.uncertainty import relevant_figures
 
             payloads[i] = PointPayload(
                 point=i,
-                scenario=scenario,
-                catalog_overrides=catalog_values(catalog, cat_ovr),
-                relevant=frozenset(relevant_figures(scenario, cat)),
+                scenario=inp.scenario,
+                catalog_overrides=inp.catalog_overrides,
+                relevant=frozenset(relevant_figures(inp.scenario, inp.catalog)),
             )
         else:
-            payloads[i] = PointPayload(point=i, world=compile_world(scenario, cat))
+            payloads[i] = PointPayload(point=i, world=compile_world(inp.scenario, inp.catalog))
     return StudyContext(
         study_id=study_id,
         seed=seed,
         points=payloads,
         keep_events=keep_events,
         uncertainty=uncertainty,
-        catalog=catalog if uncertainty else None,
+        catalog=load_catalog() if uncertainty else None,
     )
 
 
-def context_for(prep: PreparedStudy, points: set[int]) -> StudyContext:
-    """The worker context of a prepared study, for some of its sweep points."""
+def context_for(prep: PreparedStudy, inputs: dict[int, PointInput]) -> StudyContext:
+    """The worker context of a prepared study, for some of its validated sweep points."""
     return build_context(
         study_id=prep.record["study_id"],
         seed=prep.seed,
-        scenario_text=prep.scenario_text,
-        scenario_name=prep.record["scenario_file"],
-        points={i: prep.points[i] for i in sorted(points)},
+        inputs=inputs,
         uncertainty=prep.record["uncertainty"] == "catalog",
         keep_events="events" in prep.record["keep"].split(","),
-        base_scenario=prep.scenario,
     )
 
 
-def validate_points(prep: PreparedStudy) -> None:
+def validate_points(prep: PreparedStudy) -> dict[int, PointInput]:
     """Check every sweep point before anything runs (bad values fail fast)."""
-    import yaml
-
-    from openiads.catalog import load_catalog
-
-    catalog = load_catalog()
-    base_data = yaml.safe_load(prep.scenario_text)
-    for params in prep.points:
-        scen_ovr, cat_ovr = _split_overrides(params)
-        if scen_ovr:
-            scenario_for_point(
-                prep.scenario_text, prep.record["scenario_file"], scen_ovr, base_data=base_data
-            )
-        if cat_ovr:
-            _catalog_with(catalog, cat_ovr, ", ".join(f"{k}={v}" for k, v in params.items()))
+    return point_inputs(
+        prep.scenario_text,
+        prep.record["scenario_file"],
+        dict(enumerate(prep.points)),
+        base_scenario=prep.scenario,
+    )
 
 
 class _Progress:
@@ -382,7 +395,7 @@ def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
     """Run (or resume) a study; see the module docstring. Returns what was done."""
     t0 = time.perf_counter()
     prep = prepare_study(req)
-    validate_points(prep)
+    inputs = validate_points(prep)
     sid = prep.record["study_id"]
     out = Path(req.out)
     store = RunStore(out)
@@ -405,7 +418,7 @@ def run_study(req: StudyRequest, *, progress: bool = True) -> StudyResult:
                 time.perf_counter() - t0,
                 "nothing to run",
             )
-        ctx = context_for(prep, {p for p, _ in missing})
+        ctx = context_for(prep, {p: inputs[p] for p in sorted({p for p, _ in missing})})
         executor = make_executor(ctx, workers=req.workers, cluster=req.cluster)
         batches = plan_batches(missing, executor.workers)
         bar = _Progress(progress, sid, total, before)
