@@ -36,6 +36,7 @@ from openiads.tracking._kernels import (
     TrackStore,
     TruthLog,
     birth_in_free_slots,
+    birth_tracks,
     combine_rows,
     note_truth,
     radar_scan,
@@ -227,17 +228,12 @@ class RadarTracker:
         self.n_models = self.motion.n_models
         self.n_state = self.motion.n_state
         self.gamma = float(chi2.ppf(cfg.gate_probability, 3))
-        self.q_cv = cfg.process_noise_mps2**2
-        self.q_ca = cfg.maneuver_noise_mps3**2
         self.tracks = TrackArrays.empty(self.n_models, self.n_state)
         self.t_s: float | None = None
-        self.last_updated = np.zeros(0, dtype=np.int64)  # slots updated by the last scan
-        self.last_detections = np.zeros(0, dtype=np.int64)  # and the detection each took
         self.last_unlinked = np.zeros(0, dtype=np.int64)  # fused ids of tracks it deleted
         # updated slots that feed the fused picture (confirmed, linked), and their detections
         self.last_fold = np.zeros(0, dtype=np.int64)
         self.last_fold_detections = np.zeros(0, dtype=np.int64)
-        self.last_dt = 0.0  # time step of the last scan, s
         self.stats = TrackStats()
         self._rules: TrackRules = (
             cfg.confirm_m,
@@ -276,7 +272,6 @@ class RadarTracker:
             raise ValueError(f"scan time {t_s} s is before the previous scan ({self.t_s} s)")
         dt = 0.0 if self.t_s is None else t_s - self.t_s
         self.t_s = t_s
-        self.last_dt = dt
         self.stats.note_detections(t_s, truth_id)
         tr = self.tracks
         events: list[Event] = []
@@ -303,8 +298,6 @@ class RadarTracker:
         _, na, n_new, n_lost, n_gone, n_free, n_born, n_fold, swaps, breaks = ints[:10].tolist()
         o = SCAN_HEAD
         ta = ints[o : o + na]
-        self.last_updated = ta
-        self.last_detections = ints[o + na : o + 2 * na]
         o += 3 * na
         if na:
             if imm:
@@ -346,49 +339,13 @@ class RadarTracker:
         if free.size:
             if imm:  # after the mode probabilities, as a birth may reuse a deleted slot
                 born = birth_in_free_slots(store, free, dets, t_s, first_id, self._rules)
-            if born.size:  # done in compiled code
-                slots = born
-                self._id_source[0] += born.size
-            else:  # too few free slots: grow the store first
-                slots = self._births(t_s, z_enu[free], r_enu[free], truth_id[free])
+            if not born.size:  # too few free slots: grow the store, then the same kernel
+                born = tr.free_slots(free.size)
+                birth_tracks(tr.kernel_args(), born, free, dets, t_s, first_id, self._rules)
+            self._id_source[0] += born.size
             if cfg.confirm_m == 1:
-                pos_new = self.tracks.x[slots, 0, :3]
-                events.extend(self._confirm_events(t_s, slots, pos_new))
+                events.extend(self._confirm_events(t_s, born, tr.x[born, 0, :3]))
         return events
-
-    def _births(self, t_s: float, z: FloatArray, r: FloatArray, truth: IntArray) -> IntArray:
-        """Start tentative tracks on detections z (m,3), r (m,3,3); return their slots."""
-        cfg = self.cfg
-        m = z.shape[0]
-        slots = self.tracks.free_slots(m)
-        tr = self.tracks
-        x = np.zeros((m, self.n_state))
-        x[:, :3] = z
-        p = np.zeros((m, self.n_state, self.n_state))
-        p[:, :3, :3] = r
-        idx = np.arange(3, 6)
-        p[:, idx, idx] = cfg.init_velocity_std_mps**2
-        if self.n_state == 9:
-            idx = np.arange(6, 9)
-            p[:, idx, idx] = cfg.init_acceleration_std_mps2**2
-        tr.x[slots] = x[:, None, :]
-        tr.p[slots] = p[:, None, :, :]
-        tr.mu[slots] = 1.0 / self.n_models
-        first = self._id_source[0]
-        self._id_source[0] += m
-        tr.ids[slots] = np.arange(first, first + m, dtype=np.int64)
-        tr.active[slots] = True
-        tr.confirmed[slots] = cfg.confirm_m == 1
-        tr.age[slots] = 1
-        tr.n_hits[slots] = 1
-        tr.misses[slots] = 0
-        tr.t_born_s[slots] = t_s
-        tr.truth_cand[slots] = truth
-        tr.truth_votes[slots] = 1
-        tr.last_truth[slots] = np.where(truth >= 0, truth, -1)
-        tr.pending_truth[slots] = -1
-        tr.fused_id[slots] = -1
-        return slots
 
     def _confirm_events(self, t_s: float, slots: IntArray, pos: FloatArray) -> list[Event]:
         tr = self.tracks
@@ -508,13 +465,7 @@ class TrackStats:
         if ta.size == 0:
             return
         swaps, breaks = note_truth(tr.kernel_args(), ta, truth, self._log, t_s)
-        self.id_swaps += swaps
-        self.breaks += breaks
-        # purity counts
-        self._pairs.append(tr.ids[ta] * (1 << 24) + (truth + 1))
-        self._pending += ta.size
-        if self._pending > 1_000_000:
-            self._compact()
+        self.note_update_keys(swaps, breaks, tr.ids[ta] * (1 << 24) + (truth + 1))
 
     def note_update_keys(self, swaps: int, breaks: int, keys: IntArray) -> None:
         """Add what :func:`note_truth` counted, and the purity keys of the updates."""
