@@ -36,11 +36,12 @@ from openiads.terrain.viewshed import EARTH_RADIUS_M, K_STANDARD, dem_min_visibl
 # parameters
 
 
-def _save_with_caveat(fig: Any, out: str | Path, caveat: str) -> Path:
-    """Write a figure with its one-line caveat in the bottom-left corner, then close it."""
+def _save(fig: Any, out: str | Path, caveat: str = "") -> Path:
+    """Write a figure (with its one-line caveat in the bottom-left corner), then close it."""
     import matplotlib.pyplot as plt
 
-    fig.text(0.01, 0.01, caveat, fontsize=7, color="0.4")
+    if caveat:
+        fig.text(0.01, 0.01, caveat, fontsize=7, color="0.4")
     path = Path(out)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
@@ -157,8 +158,7 @@ def slant_range_elevation(
     rr = r_eff + np.asarray(radar_alt_m, dtype=np.float64)
     x = rt * np.sin(theta)
     z = rt * np.cos(theta) - rr
-    elevation = np.asarray(earth.apparent_elevation_rad(d, radar_alt_m, target_alt_m, k))
-    return np.hypot(x, z), elevation
+    return np.hypot(x, z), np.arctan2(z, x)
 
 
 def radar_pd(
@@ -334,7 +334,7 @@ def plot_vertical_coverage(vc: VerticalCoverage, out: str | Path, *, title: str 
         fontsize=9,
     )
     ax.legend(loc="upper right", fontsize=8)
-    return _save_with_caveat(
+    return _save(
         fig,
         out,
         "Smooth 4/3 earth, no multipath lobing, no clutter or jamming; "
@@ -437,9 +437,9 @@ def detection_pd_grid(
         visible = (agl >= 0.0) & (agl >= min_visible_m)
     xx, yy = _grid_xy(dem)
     ground_range = np.hypot(xx - east_m, yy - north_m)
-    antenna_msl = _site_ground_m(dem, east_m, north_m) + radar.antenna_height_m
-    slant, el = slant_range_elevation(ground_range, antenna_msl, msl, k)
-    single = radar_pd(radar, slant, el, msl - _site_ground_m(dem, east_m, north_m), rcs_m2, visible)
+    ground_here = _site_ground_m(dem, east_m, north_m)
+    slant, el = slant_range_elevation(ground_range, ground_here + radar.antenna_height_m, msl, k)
+    single = radar_pd(radar, slant, el, msl - ground_here, rcs_m2, visible)
     n = looks_in(exposure_s, radar.scan_period_s)
     return PdGrid(single, cumulative_pd(single, n), n)
 
@@ -474,10 +474,7 @@ def min_detectable_altitude_grid(
 
 def nan_min(grids: Sequence[np.ndarray]) -> np.ndarray:
     """Element-wise minimum ignoring NaN; NaN where every grid is NaN."""
-    stack = np.stack([np.asarray(g, dtype=np.float64) for g in grids])
-    all_nan = np.all(np.isnan(stack), axis=0)
-    out = np.min(np.where(np.isnan(stack), np.inf, stack), axis=0)
-    return np.where(all_nan, np.nan, out)
+    return np.asarray(np.fmin.reduce([np.asarray(g, dtype=np.float64) for g in grids]))
 
 
 @dataclass(frozen=True)
@@ -709,7 +706,7 @@ def plot_engagement_envelope(env: EngagementEnvelope, out: str | Path) -> Path:
         f"plan view at {env.plan_altitude_m:g} m, target {env.target_speed_mps:g} m/s", fontsize=9
     )
     ax2.legend(fontsize=7, loc="lower left")
-    return _save_with_caveat(
+    return _save(
         fig,
         out,
         "Kinematic envelope only (boost-coast fly-out, straight line to the intercept point); "
@@ -832,10 +829,7 @@ def plot_map(
     ax.set_xlabel("east of origin (km)")
     ax.set_ylabel("north of origin (km)")
     ax.set_title(title, fontsize=9)
-    out = Path(out)
-    fig.savefig(out, bbox_inches="tight")
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 # --------------------------------------------------------------------------------------------
