@@ -28,15 +28,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(coverage_app, name="coverage")
 
 
-def _rcs(text: str) -> float:
-    from openiads.units import parse_quantity
-
-    try:
-        return parse_quantity(text, "rcs")
-    except InputError as err:
-        raise err.located(field="--rcs") from None
-
-
 def _quantity(text: str | None, kind: str, option: str) -> float | None:
     from openiads.units import parse_quantity
 
@@ -46,6 +37,10 @@ def _quantity(text: str | None, kind: str, option: str) -> float | None:
         return parse_quantity(text, kind)
     except InputError as err:
         raise err.located(field=option) from None
+
+
+def _rcs(text: str) -> float:
+    return _quantity(text, "rcs", "--rcs") or 0.0  # text is given, so never None
 
 
 def _altitude(text: str) -> tuple[float, str]:
@@ -257,13 +252,12 @@ def _write_outputs(
     *,
     title: str,
     label: str,
-    plot_band: Any,
     contours: Path | None,
-    contour_band: Any,
     levels: list[float],
     vmin: float | None = None,
     vmax: float | None = None,
 ) -> None:
+    """Write ``bands`` as a GeoTIFF, or plot the first band; contour the first band if asked."""
     from openiads.analysis import coverage as cov
     from openiads.terrain.dem import write_geotiff
 
@@ -274,7 +268,7 @@ def _write_outputs(
     else:
         cov.plot_map(
             grid.dem,
-            plot_band,
+            bands[0],
             out,
             title=title,
             label=label,
@@ -283,7 +277,7 @@ def _write_outputs(
             vmax=vmax,
         )
     if contours is not None:
-        fc = cov.contours_geojson(grid.dem, contour_band, levels, name="level")
+        fc = cov.contours_geojson(grid.dem, bands[0], levels, name="level")
         contours.write_text(json.dumps(fc))
 
 
@@ -351,9 +345,7 @@ def map_(
             ("pd_single_look_union", f"pd_cumulative_{exposure_s:g}s_union"),
             title=f"single-look Pd, {what}, {alt_m:g} m {ref.upper()}",
             label="Pd",
-            plot_band=res["single"],
             contours=contours,
-            contour_band=res["single"],
             levels=[0.1, 0.5, 0.9],
             vmin=0.0,
             vmax=1.0,
@@ -369,9 +361,7 @@ def map_(
             ("fire_units_able_to_intercept", "min_time_of_flight_s"),
             title=f"fire units able to intercept at {alt_m:g} m {ref.upper()}, {speed:g} m/s",
             label="fire units",
-            plot_band=count,
             contours=contours,
-            contour_band=count,
             levels=[0.5],
         )
     summary = dict(res["summary"])
@@ -415,9 +405,7 @@ def gaps(
         ("min_visible_altitude_agl_m", "min_visible_altitude_msl_m"),
         title="lowest altitude seen (m AGL); blank: not seen",
         label="m above ground",
-        plot_band=res["min_altitude_agl"],
         contours=contours,
-        contour_band=res["min_altitude_agl"],
         levels=[25.0, 50.0, 100.0, 300.0, 1000.0],
         vmin=0.0,
         vmax=1000.0,
@@ -520,9 +508,7 @@ def viewshed(
         ("min_visible_height_agl_m", "min_visible_height_msl_m"),
         title=f"minimum visible target height (m AGL), antenna {mast:g} m, k = {k:.3g}",
         label="m above ground",
-        plot_band=minh,
         contours=contours,
-        contour_band=minh,
         levels=[25.0, 50.0, 100.0, 300.0, 1000.0],
         vmin=0.0,
         vmax=1000.0,
