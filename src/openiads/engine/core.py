@@ -154,10 +154,10 @@ class _Simulation:
         )
         self.skip_idle = True
         self.next_decide = 0.0
-        times = world.air.wp_time_s
-        n_wp = np.isfinite(times).sum(axis=1)
-        self.t_last = times[np.arange(n), np.maximum(n_wp - 1, 0)]
+        self.t_last = self.tables.route_end_s
         self.next_route_end = float(self.t_last.min(initial=np.inf))  # a lower bound
+        # Missile types ranked by reach: the shortest that can do the job is preferred.
+        self.reach_rank = np.argsort(np.argsort(world.missiles.max_range_m, kind="stable"))
         cfg = TrackerConfig.model_validate(world.tracking)
         self.picture = AirPicture(cfg, list(world.radars.ids), world.radars.enu_m.copy())
         self.traj_rows: list[tuple[np.ndarray, ...]] = []
@@ -253,9 +253,15 @@ class _Simulation:
         n_hit = 0
         if tgt.size:
             live = self.alive[tgt]
-            p, aer = geo.pd, geo.aer
+            p, aer, slant, snr_db = geo.pd, geo.aer, geo.slant_m, geo.snr_db
             if not live.all():
-                tgt, p, aer = tgt[live], p[live], aer[live]
+                tgt, p, aer, slant, snr_db = (
+                    tgt[live],
+                    p[live],
+                    aer[live],
+                    slant[live],
+                    snr_db[live],
+                )
             hit = self.rng["sense"].random(tgt.size) < p
             seen = tgt[hit]
             n_hit = seen.size
@@ -263,8 +269,6 @@ class _Simulation:
             new = hit & ~self.detected[r, tgt]
             if new.any():
                 self.detected[r, tgt[new]] = True
-                slant = geo.slant_m if live.all() else geo.slant_m[live]
-                snr_db = geo.snr_db if live.all() else geo.snr_db[live]
                 for k in np.flatnonzero(new):
                     self.events.append(
                         (
@@ -381,8 +385,7 @@ class _Simulation:
         pip = pip_flat.reshape(n_c, n_f, n_m, 3)
         # Prefer the shortest-reach missile that can do the job (keep long-range rounds),
         # then the earliest intercept.
-        reach_rank = np.argsort(np.argsort(ms.max_range_m, kind="stable"), kind="stable")
-        score = np.where(np.isfinite(tof), reach_rank[None, None, :] * 1e6 + tof, np.inf)
+        score = np.where(np.isfinite(tof), self.reach_rank[None, None, :] * 1e6 + tof, np.inf)
         # Greedy assignment in priority order; the loop runs over engageable tracks only and
         # stops as soon as every fire unit is out of channels.
         for c in np.flatnonzero(np.isfinite(score).any(axis=(1, 2))):
@@ -493,12 +496,10 @@ class _Simulation:
         tracks = self.picture.fused_tracks(t)
         if len(tracks.ids) == 0:
             return
-        order = np.argsort(tracks.ids, kind="stable")
-        sorted_ids = tracks.ids[order]
         trk = ic.track[flying]
-        pos = np.clip(np.searchsorted(sorted_ids, trk), 0, len(sorted_ids) - 1)
-        found = sorted_ids[pos] == trk
-        rows = order[pos[found]]
+        pos = np.minimum(np.searchsorted(tracks.ids, trk), len(tracks.ids) - 1)  # ids increase
+        found = tracks.ids[pos] == trk
+        rows = pos[found]
         lead = np.maximum(ic.arrive_t[flying[found]] - t, 0.0)
         ic.aim_enu[flying[found]] = tracks.x_enu[rows, :3] + tracks.x_enu[rows, 3:] * lead[:, None]
         ic.aim_t[flying[found]] = t
@@ -524,11 +525,10 @@ class _Simulation:
         if live.size:
             d2 = np.sum((self.enu[live][None, :, :] - aim[:, None, :]) ** 2, axis=-1)
             nearest = live[np.argmin(d2, axis=1)]
-            t_pos = self._truth_enu(arrive, intended)
+            t_pos, _ = self._truth_at(arrive, intended)
             lost = self.alive[intended] & (np.linalg.norm(t_pos - aim, axis=-1) > HOMING_BASKET_M)
             tgt = np.where(lost, nearest, intended)
-        truth = self._truth_enu(arrive, tgt)
-        _, vel, _, _ = route_state(w, arrive, tgt)
+        truth, vel = self._truth_at(arrive, tgt)
         miss_m = np.linalg.norm(truth - aim, axis=-1)
         f_arr = ic.fu[due]
         m_arr = ic.missile[due]
@@ -581,11 +581,11 @@ class _Simulation:
                     (ta, "miss", name, tname, {**common, "reason": "pk draw", "pk": float(pk[j])})
                 )
 
-    def _truth_enu(self, t_s: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """True positions (scenario ENU) of objects ``idx`` at times ``t_s``."""
-        lla, _, _, _ = route_state(self.w, t_s, idx)
+    def _truth_at(self, t_s: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """True positions (scenario ENU) and velocities of objects ``idx`` at times ``t_s``."""
+        lla, vel, _, _ = route_state(self.w, t_s, idx)
         e, n, u = pymap3d.geodetic2enu(lla[:, 0], lla[:, 1], lla[:, 2], *self.w.origin)
-        return np.stack([e, n, u], axis=-1).reshape(-1, 3)
+        return np.stack([e, n, u], axis=-1).reshape(-1, 3), vel
 
     def _reload(self, t: float) -> None:
         fu = self.w.fire_units
@@ -686,85 +686,84 @@ class _Simulation:
         return Outcome(
             events=events,
             trajectories=traj,
-            objects=_objects_table(w, self.ic),
+            objects=_objects_table(w, self.tables, self.ic),
             manifest=manifest(w, self.seed_repr),
         )
 
 
-def _objects_table(w: World, ic: _Interceptors) -> pa.Table:
-    rows: list[dict[str, Any]] = []
-    nan = float("nan")
-    for i, oid in enumerate(w.air.ids):
-        rows.append(
-            {
-                "id": oid,
-                "category": "air",
-                "type": w.air.types[i],
-                "side": SIDES[int(w.air.side[i])],
-                "cls": TARGET_CLASSES[int(w.air.cls[i])],
-                "parent": "",
-                "lat_deg": float(w.air.wp_lla[i, 0, 0]),
-                "lon_deg": float(w.air.wp_lla[i, 0, 1]),
-                "alt_m": float(w.air.wp_lla[i, 0, 2]),
-                "detect_range_m": nan,
-                "engage_range_m": nan,
-            }
-        )
-    for i in range(ic.n):
-        rows.append(
-            {
-                "id": f"I{i + 1}",
-                "category": "interceptor",
-                "type": w.missiles.names[ic.missile[i]],
-                "side": "friendly",
-                "cls": "interceptor",
-                "parent": w.fire_units.ids[ic.fu[i]],
-                "lat_deg": nan,
-                "lon_deg": nan,
-                "alt_m": nan,
-                "detect_range_m": nan,
-                "engage_range_m": nan,
-            }
-        )
-    fu = w.fire_units
-    for f, fid in enumerate(fu.ids):
-        have = fu.capacity[f] > 0
-        reach = float(w.missiles.max_range_m[have].max()) if have.any() else nan
-        rows.append(
-            {
-                "id": fid,
-                "category": "site",
-                "type": fu.systems[f],
-                "side": "defence",
-                "cls": "fire_unit",
-                "parent": "",
-                "lat_deg": float(fu.lat_deg[f]),
-                "lon_deg": float(fu.lon_deg[f]),
-                "alt_m": float(fu.alt_m[f]),
-                "detect_range_m": nan,
-                "engage_range_m": reach,
-            }
-        )
-    rd = w.radars
-    for r, rid in enumerate(rd.ids):
-        # Display ring: detection range against a 1 m^2 target at the reference Pd.
-        ring = float(detection.detection_range_m(1.0, rd.ref_range_m[r], rd.ref_rcs_m2[r]))
-        rows.append(
-            {
-                "id": rid,
-                "category": "site",
-                "type": rd.names[r],  # the catalog's canonical name (compile_world)
-                "side": "defence",
-                "cls": rd.role[r],
-                "parent": fu.ids[int(rd.site[r])],
-                "lat_deg": float(rd.lat_deg[r]),
-                "lon_deg": float(rd.lon_deg[r]),
-                "alt_m": float(rd.alt_m[r]),
-                "detect_range_m": min(ring, float(rd.instrumented_range_m[r])),
-                "engage_range_m": nan,
-            }
-        )
-    return pa.Table.from_pylist(rows, schema=OBJECT_SCHEMA)
+def _objects_table(w: World, tables: Any, ic: _Interceptors) -> pa.Table:
+    """Every object of the run: air objects, interceptors, fire units, radars (in that order).
+
+    Only the interceptor rows depend on the run; the others are built once per World.
+    """
+    air, sites = tables.memo("objects", lambda: _world_objects(w))
+    n = ic.n
+    nan = np.full(n, np.nan)
+    interceptors = pa.table(
+        {
+            "id": [f"I{i + 1}" for i in range(n)],
+            "category": ["interceptor"] * n,
+            "type": [w.missiles.names[m] for m in ic.missile[:n]],
+            "side": ["friendly"] * n,
+            "cls": ["interceptor"] * n,
+            "parent": [w.fire_units.ids[f] for f in ic.fu[:n]],
+            "lat_deg": nan,
+            "lon_deg": nan,
+            "alt_m": nan,
+            "detect_range_m": nan,
+            "engage_range_m": nan,
+        },
+        schema=OBJECT_SCHEMA,
+    )
+    return pa.concat_tables([air, interceptors, sites])
+
+
+def _world_objects(w: World) -> tuple[pa.Table, pa.Table]:
+    """The run-independent rows of the objects table: air objects, then fire units and radars."""
+    air, fu, rd, ms = w.air, w.fire_units, w.radars, w.missiles
+    n_air = len(air.ids)
+    air_tbl = pa.table(
+        {
+            "id": list(air.ids),
+            "category": ["air"] * n_air,
+            "type": list(air.types),
+            "side": [SIDES[int(s)] for s in air.side],
+            "cls": [TARGET_CLASSES[int(c)] for c in air.cls],
+            "parent": [""] * n_air,
+            "lat_deg": air.wp_lla[:, 0, 0].astype(float),
+            "lon_deg": air.wp_lla[:, 0, 1].astype(float),
+            "alt_m": air.wp_lla[:, 0, 2].astype(float),
+            "detect_range_m": np.full(n_air, np.nan),
+            "engage_range_m": np.full(n_air, np.nan),
+        },
+        schema=OBJECT_SCHEMA,
+    )
+    n_f, n_r = len(fu.ids), len(rd.ids)
+    # A fire unit's reach: its longest-range missile type on the launchers.
+    reach = np.where(fu.capacity > 0, ms.max_range_m[None, :], -np.inf).max(axis=1, initial=-np.inf)
+    # Display ring of a radar: detection range against a 1 m² target at the reference Pd.
+    ring = np.minimum(
+        detection.detection_range_m(1.0, rd.ref_range_m, rd.ref_rcs_m2), rd.instrumented_range_m
+    )
+    site_tbl = pa.table(
+        {
+            "id": [*fu.ids, *rd.ids],
+            "category": ["site"] * (n_f + n_r),
+            "type": [*fu.systems, *rd.names],  # radar names: the catalog's canonical ones
+            "side": ["defence"] * (n_f + n_r),
+            "cls": [*(["fire_unit"] * n_f), *rd.role],
+            "parent": [*([""] * n_f), *(fu.ids[int(s)] for s in rd.site)],
+            "lat_deg": np.concatenate([fu.lat_deg, rd.lat_deg]).astype(float),
+            "lon_deg": np.concatenate([fu.lon_deg, rd.lon_deg]).astype(float),
+            "alt_m": np.concatenate([fu.alt_m, rd.alt_m]).astype(float),
+            "detect_range_m": np.concatenate([np.full(n_f, np.nan), ring]).astype(float),
+            "engage_range_m": np.concatenate(
+                [np.where(np.isfinite(reach), reach, np.nan), np.full(n_r, np.nan)]
+            ).astype(float),
+        },
+        schema=OBJECT_SCHEMA,
+    )
+    return air_tbl, site_tbl
 
 
 def manifest(w: World, seed: Any) -> dict[str, Any]:

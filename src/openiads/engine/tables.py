@@ -139,6 +139,12 @@ class WorldTables:
         self.origin_rot = ecef_to_enu_rotation(
             np.array([world.origin[0]]), np.array([world.origin[1]])
         )[0]
+        times = world.air.wp_time_s
+        n_wp = np.isfinite(times).sum(axis=1)
+        #: (N,) time each object reaches the end of its route
+        self.route_end_s = times[np.arange(n), np.maximum(n_wp - 1, 0)]
+        _frozen(self.route_end_s)
+        self._memo: dict[str, Any] = {}
         self._truth: dict[int, Truth] = {}
         self._truth_block: set[int] = set()
         self._now_block = 0  # block of the run's present tick (unshared tables)
@@ -151,6 +157,12 @@ class WorldTables:
         if world is None:  # pragma: no cover - a run holds its World
             raise RuntimeError("the World of these tables no longer exists")
         return world
+
+    def memo(self, name: str, build: Any) -> Any:
+        """``build()``'s result, computed once per tables object (World-only values)."""
+        if name not in self._memo:
+            self._memo[name] = build()
+        return self._memo[name]
 
     # ------------------------------------------------------------------------ truth
     def truth(self, k: int, *, ahead: bool = False) -> Truth:
