@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -227,19 +228,21 @@ def air_order(outcome: Outcome) -> list[str]:
     ]
 
 
-def state_changes(outcome: Outcome) -> dict[str, list[tuple[float, str]]]:
+def state_changes(
+    outcome: Outcome, events: list[dict[str, Any]] | None = None
+) -> dict[str, list[tuple[float, str]]]:
     """For each air object, the times its display state changes: ``[(t_s, state), ...]``.
 
     States only move forward (``detected`` → ``tracked`` → ``engaged`` → ``killed`` /
-    ``leaked``/ ``exited``): a second detection does not undo an engagement.
+    ``leaked``/ ``exited``): a second detection does not undo an engagement. ``events``:
+    the run's :func:`event_rows` when the caller already has them (else they are read).
     """
     rank = {s: k for k, s in enumerate((*STATES, "exited"))}
-    objects = [r for r in object_rows(outcome) if r["category"] == "air"]
-    known = {str(r["id"]) for r in objects}
     order = air_order(outcome)
-    changes: dict[str, list[tuple[float, str]]] = {str(r["id"]): [] for r in objects}
+    known = set(order)
+    changes: dict[str, list[tuple[float, str]]] = {oid: [] for oid in order}
     current: dict[str, int] = dict.fromkeys(known, 0)
-    for ev in event_rows(outcome):
+    for ev in event_rows(outcome) if events is None else events:
         state = EVENT_STATE.get(str(ev["kind"]))
         if state is None:
             continue
@@ -251,6 +254,24 @@ def state_changes(outcome: Outcome) -> dict[str, list[tuple[float, str]]]:
             current[obj] = r
             changes[obj].append((float(ev["t"]), state))
     return changes
+
+
+def events_at_objects(
+    events: list[dict[str, Any]],
+    tracks: dict[str, Track],
+    kinds: tuple[str, ...],
+    known: set[str],
+) -> Iterator[tuple[dict[str, Any], str, tuple[float, float, float]]]:
+    """``(event, object id, (lat_deg, lon_deg, alt_m))`` for each event of ``kinds`` whose
+    object (:func:`event_object`) has a track, placed where that object was at the time."""
+    for ev in events:
+        if ev["kind"] not in kinds:
+            continue
+        obj = event_object(ev, known)
+        track = tracks.get(obj) if obj else None
+        if obj is None or track is None:
+            continue
+        yield ev, obj, position_at(track, float(ev["t"]))
 
 
 def end_time_s(outcome: Outcome) -> float:

@@ -20,12 +20,11 @@ from openiads.export.common import (
     circle_latlon,
     downsample_indices,
     epoch_of,
-    event_object,
     event_rows,
+    events_at_objects,
     group_trajectories,
     iso,
     object_rows,
-    position_at,
     scenario_name,
     state_changes,
 )
@@ -47,7 +46,8 @@ def build_geojson(outcome: Outcome, max_points_per_object: int = 2000) -> dict[s
     epoch = epoch_of(outcome.manifest)
     rows = object_rows(outcome)
     tracks = group_trajectories(outcome.trajectories)
-    changes = state_changes(outcome)
+    events = event_rows(outcome)
+    changes = state_changes(outcome, events)
     features: list[dict[str, Any]] = []
     for r in rows:
         oid = str(r["id"])
@@ -127,14 +127,7 @@ def build_geojson(outcome: Outcome, max_points_per_object: int = 2000) -> dict[s
             )
         )
     known = {str(r["id"]) for r in rows}
-    for ev in event_rows(outcome):
-        if ev["kind"] not in _EVENT_KINDS:
-            continue
-        obj = event_object(ev, known)
-        track = tracks.get(obj) if obj else None
-        if track is None:
-            continue
-        ev_lat, ev_lon, ev_alt = position_at(track, float(ev["t"]))
+    for ev, obj, (ev_lat, ev_lon, ev_alt) in events_at_objects(events, tracks, _EVENT_KINDS, known):
         features.append(
             _feature(
                 {"type": "Point", "coordinates": [_r(ev_lon), _r(ev_lat), _r(ev_alt, 1)]},

@@ -19,12 +19,11 @@ from openiads.export.common import (
     circle_latlon,
     downsample_indices,
     epoch_of,
-    event_object,
     event_rows,
+    events_at_objects,
     group_trajectories,
     iso,
     object_rows,
-    position_at,
     scenario_name,
 )
 from openiads.outcome import Outcome
@@ -103,14 +102,8 @@ def build_kml(outcome: Outcome, max_points_per_object: int = 2000) -> simplekml.
             )
             line.description = area["kind"]
     known = {str(r["id"]) for r in rows}
-    for ev in event_rows(outcome):
-        if ev["kind"] not in _MARKED_EVENTS:
-            continue
-        obj = event_object(ev, known)
-        track = tracks.get(obj) if obj else None
-        if track is None:
-            continue
-        lat, lon, alt = position_at(track, float(ev["t"]))
+    marked = events_at_objects(event_rows(outcome), tracks, _MARKED_EVENTS, known)
+    for ev, obj, (lat, lon, alt) in marked:
         pnt = events.newpoint(
             name=f"{ev['kind']} {obj}", coords=[(lon, lat, alt)], description=str(ev["actor"])
         )
