@@ -171,16 +171,17 @@ def build_replay_data(
     rows = object_rows(outcome)
     tracks = group_trajectories(outcome.trajectories)
     events = event_rows(outcome)
-    changes = state_changes(outcome)
+    changes = state_changes(outcome, events)
     known = {str(r["id"]) for r in rows if r["category"] != "site"}
     order = air_order(outcome)
+    # The object each event is about, resolved once for the down-sampling and the list.
+    event_objs = [event_object(ev, known, order) for ev in events]
     moving = [r for r in rows if r["category"] != "site" and str(r["id"]) in tracks]
     per_object = int(
         np.clip(point_budget // max(1, len(moving)), MIN_POINTS_PER_OBJECT, MAX_POINTS_PER_OBJECT)
     )
     event_times: dict[str, list[float]] = {}
-    for ev in events:
-        obj = event_object(ev, known, order)
+    for ev, obj in zip(events, event_objs, strict=True):
         if obj:
             event_times.setdefault(obj, []).append(float(ev["t"]))
 
@@ -236,9 +237,9 @@ def build_replay_data(
             "kind": str(ev["kind"]),
             "actor": str(ev["actor"] or ""),
             "target": str(ev["target"] or ""),
-            "obj": event_object(ev, known, order),
+            "obj": obj,
         }
-        for ev in events
+        for ev, obj in zip(events, event_objs, strict=True)
         if ev["kind"] not in UNLISTED_EVENTS
     ]
     unlisted = Counter(str(ev["kind"]) for ev in events if ev["kind"] in UNLISTED_EVENTS)
