@@ -37,8 +37,6 @@ from openiads.tracking._kernels import (
     fold_measurements,
     fuse_into,
     fused_view,
-    gate_update,
-    mix_predict,
     predict_cv6,
     rae_to_enu_fast,
 )
@@ -201,29 +199,27 @@ class AirPicture:
         sel, det = trk.last_fold, trk.last_fold_detections
         if sel.size == 0:
             return
-        if self._mode == 3 and self._fold_kernel(tr.fused_id, sel, det, z, r, truth, t_s):
+        if self._mode == 3:
+            self._fold_kernel(tr.fused_id, sel, det, z, r, truth, t_s)
             return
         slot = self._slots(tr.fused_id[sel])
         ok = slot >= 0
         tr.fused_id[sel[~ok]] = -1
         sel, det, slot = sel[ok], det[ok], slot[ok]
-        if self._mode == 3:
-            outside = self._fold_detections(slot, z, r, det, t_s)
-        else:
-            lx, lp = trk.combined(sel, 6)
-            modes = np.where(self.f_nrad[slot] <= 1, 0, self._mode).astype(np.int64)
-            outside = fuse_into(
-                self.fused.x[:, 0],
-                self.fused.p[:, 0],
-                self.f_t,
-                slot,
-                lx,
-                lp,
-                t_s,
-                self.q_cv,
-                modes,
-                self.gamma_fusion,
-            )
+        lx, lp = trk.combined(sel, 6)
+        modes = np.where(self.f_nrad[slot] <= 1, 0, self._mode).astype(np.int64)
+        outside = fuse_into(
+            self.fused.x[:, 0],
+            self.fused.p[:, 0],
+            self.f_t,
+            slot,
+            lx,
+            lp,
+            t_s,
+            self.q_cv,
+            modes,
+            self.gamma_fusion,
+        )
         if outside.any():
             tr.fused_id[sel[outside]] = -1
             np.subtract.at(self.f_nrad, slot[outside], 1)
@@ -242,29 +238,30 @@ class AirPicture:
         r: FloatArray,
         truth: IntArray,
         t_s: float,
-    ) -> bool:
-        """_fold with measurement fusion in one compiled call; False if it could not run."""
+    ) -> None:
+        """_fold with measurement fusion, in one compiled call (two when the kernel's table
+        of motion steps lacks a step the fused tracks need)."""
         fu, st = self.fused, self.fstats
-        for _ in range(2):
+        if self._steps.size > 16:  # start the table afresh; it only ever gains steps below
+            self._steps, self._step_mats = np.zeros(0), _NO_STEPS
+        while True:
             head, missing = fold_measurements(
                 fu.kernel_args(), self.f_t, self.f_nrad, self._slot_of, fused_id, sel, det,
                 (z, r, truth), self.gamma_fusion, self._steps, self._step_mats,
                 st.kernel_args(), t_s,
             )  # fmt: skip
             if head[0]:
-                if head[1]:
-                    self._dirty = True
-                if head.size > 4:
-                    st.note_update_keys(int(head[2]), int(head[3]), head[4:])
-                return True
-            self._add_steps(missing)
-        return False
+                break
+            self._add_steps(missing)  # every missing step: the next call completes
+        if head[1]:
+            self._dirty = True
+        if head.size > 4:
+            st.note_update_keys(int(head[2]), int(head[3]), head[4:])
 
     def _add_steps(self, steps: FloatArray) -> None:
         """Add the motion matrices of time steps ``steps`` to the fold kernel's table."""
-        new = [float(d) for d in np.unique(steps)]
-        old = [] if self._steps.size > 16 else [float(d) for d in self._steps]
-        keep = old + [d for d in new if d not in old]
+        old = [float(d) for d in self._steps]
+        keep = old + [float(d) for d in np.unique(steps) if float(d) not in old]
         mats = [self.motion.matrices(d) for d in keep]
         self._steps = np.array(keep, dtype=np.float64)
         self._step_mats = (
@@ -273,23 +270,6 @@ class AirPicture:
             np.ascontiguousarray(np.stack([m[2] for m in mats])),
             np.ascontiguousarray(np.stack([m[3] for m in mats])),
         )
-
-    def _predict_fused(self, slot: IntArray, t_s: float) -> None:
-        """Predict fused tracks ``slot`` (filters of the radars' model) to t_s, in place."""
-        dt = t_s - self.f_t[slot]
-        for d in np.unique(dt[dt > 0.0]):  # a few distinct steps: the radars' scan times
-            rows = slot[dt == d]
-            motion = self.motion.matrices(float(d))
-            mix_predict(self.fused.x, self.fused.p, self.fused.mu, rows, motion)
-        self.f_t[slot] = np.maximum(self.f_t[slot], t_s)  # a late scan never moves it back
-
-    def _fold_detections(
-        self, slot: IntArray, z: FloatArray, r: FloatArray, det: IntArray, t_s: float
-    ) -> BoolArray:
-        """Kalman update of fused tracks ``slot`` with detections ``det``; True where gated out."""
-        fu = self.fused
-        self._predict_fused(slot, t_s)
-        return np.asarray(gate_update(fu.x, fu.p, fu.mu, slot, z, r, det, self.gamma_fusion))
 
     def _fused6(self, rows: IntArray, t_s: float) -> tuple[FloatArray, FloatArray]:
         """Fused tracks ``rows``: [position, velocity] and covariance, predicted to t_s."""
