@@ -116,6 +116,21 @@ def test_loadout_must_match_the_launcher_count(data: Path) -> None:
     assert "covers 6 launchers" in err.message
 
 
+def test_loadout_beyond_the_launcher_capacity_names_the_system(data: Path) -> None:
+    text = (data / "systems.yaml").read_text(encoding="utf-8")
+    system_line = text[: text.index("  - name: S-300PMU-2\n")].count("\n") + 1
+    _edit(
+        data / "systems.yaml",
+        "{missile: 48N6E2, launchers: 8, per_launcher: 4}",
+        "{missile: 48N6E2, launchers: 8, per_launcher: 40}",
+    )
+    err = _error(data)
+    assert err.file is not None and err.file.endswith("systems.yaml")
+    assert err.line == system_line
+    assert err.field == "system.S-300PMU-2.loadout"
+    assert err.message == "40 48N6E2 per launcher exceeds the S-300PMU-2-TEL capacity 4"
+
+
 def test_duplicate_key_and_bad_yaml(data: Path) -> None:
     line = _edit(
         data / "launchers.yaml",

@@ -7,6 +7,8 @@ exits with status 2, without a traceback (``--debug`` shows it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class InputError(Exception):
     """A user-facing input problem, located as precisely as we can.
@@ -50,3 +52,11 @@ class InputError(Exception):
             where = f"line {self.line}: "
         fld = f"{self.field}: " if self.field else ""
         return f"{where}{fld}{self.message}".replace("\n", " ")
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` naming the closest of ``known`` to ``word``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -33,7 +33,7 @@ from openiads.catalog.model import (
     Target,
     _Entry,
 )
-from openiads.errors import InputError
+from openiads.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
     import numpy as np
@@ -211,9 +211,7 @@ class Catalog:
     def _bad_path_message(self, path: str, kind: str, entry: _Entry) -> str:
         known = [".".join((kind, entry.name, *rel)) for rel, _ in _walk(entry)]
         canonical = ".".join((kind, entry.name, *str(path).split(".")[2:]))
-        close = difflib.get_close_matches(canonical, known, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown figure path {path!r}{hint}"
+        return f"unknown figure path {path!r}{did_you_mean(canonical, known)}"
 
     # ------------------------------------------------------------------ new catalogs
 

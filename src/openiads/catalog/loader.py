@@ -41,7 +41,7 @@ from openiads.catalog.model import (
     Source,
     _Entry,
 )
-from openiads.errors import InputError
+from openiads.errors import InputError, did_you_mean
 
 #: Top-level keys of a data file and the entry kind each holds.
 SECTIONS: dict[str, str] = {
@@ -89,9 +89,6 @@ class LineDict(dict[Any, Any]):
 
     line: int = 0
     key_lines: dict[Any, int]
-
-    def line_of(self, key: Any) -> int:
-        return self.key_lines.get(key, self.line)
 
 
 def _lo(mapping: Any, key: Any) -> int:
@@ -207,10 +204,7 @@ def _sources(raw: Any, ctx: _Ctx, line: int, field: str) -> tuple[Source, ...]:
         else:
             ref = item
         if not isinstance(ref, str | int) or str(ref) not in ctx.registry:
-            import difflib
-
-            close = difflib.get_close_matches(str(ref), list(ctx.registry), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(str(ref), ctx.registry)
             raise ctx.error(f"unknown source {ref!r}{hint}", line, field)
         src = ctx.registry[str(ref)]
         out.append(src.model_copy(update={"note": note}) if note else src)
@@ -506,19 +500,13 @@ def _check_references(
 ) -> None:
     from openiads.catalog.model import Launcher, Radar, System
 
+    def fail(owner: tuple[str, str], field: str, message: str) -> InputError:
+        file, line = origins[owner]
+        return InputError(message, file=file, line=line, field=f"{owner[0]}.{owner[1]}.{field}")
+
     def need(kind: str, name: str, owner: tuple[str, str], field: str) -> None:
         if name not in entries[kind]:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(entries[kind]), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            file, line = origins[owner]
-            raise InputError(
-                f"unknown {kind} {name!r}{hint}",
-                file=file,
-                line=line,
-                field=f"{owner[0]}.{owner[1]}.{field}",
-            )
+            raise fail(owner, field, f"unknown {kind} {name!r}{did_you_mean(name, entries[kind])}")
 
     for name, sys_ in entries["system"].items():
         assert isinstance(sys_, System)
@@ -527,37 +515,29 @@ def _check_references(
             need("radar", radar_slot.radar, owner, "radars")
         need("radar", sys_.fire_control_radar, owner, "fire_control_radar")
         if sys_.fire_control_radar not in {s.radar for s in sys_.radars}:
-            file, line = origins[owner]
-            raise InputError(
-                "fire_control_radar must be one of the system's radars",
-                file=file,
-                line=line,
-                field=f"system.{name}.fire_control_radar",
+            raise fail(
+                owner, "fire_control_radar", "fire_control_radar must be one of the system's radars"
             )
         need("launcher", sys_.launcher, owner, "launcher")
         launcher = entries["launcher"][sys_.launcher]
         assert isinstance(launcher, Launcher)
+        cap = max(launcher.capacity_large, launcher.capacity_small)
         total = 0
         for slot in sys_.loadout:
             need("missile", slot.missile, owner, "loadout")
             total += slot.launchers
-            cap = max(launcher.capacity_large, launcher.capacity_small)
             if slot.per_launcher > cap:
-                file, line = origins[owner]
-                raise InputError(
+                raise fail(
+                    owner,
+                    "loadout",
                     f"{slot.per_launcher} {slot.missile} per launcher exceeds the "
                     f"{sys_.launcher} capacity {cap}",
-                    file=file,
-                    line=line,
-                    field=f"system.{name}.loadout",
                 )
         if total != round(sys_.launchers.nominal):
-            file, line = origins[owner]
-            raise InputError(
+            raise fail(
+                owner,
+                "loadout",
                 f"loadout covers {total} launchers but launchers is {sys_.launchers.nominal:g}",
-                file=file,
-                line=line,
-                field=f"system.{name}.loadout",
             )
     for name, radar in entries["radar"].items():
         assert isinstance(radar, Radar)

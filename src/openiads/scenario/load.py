@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from openiads.errors import InputError
+from openiads.errors import InputError, did_you_mean
 from openiads.scenario.schema import Scenario
 from openiads.scenario.yamlmarks import Path as LocPath
 from openiads.scenario.yamlmarks import dotted, line_of, load_yaml_with_lines
@@ -113,8 +112,8 @@ def _first_error(
     if kind == "extra_forbidden":
         parent_loc, bad = loc[:-1], loc[-1]
         known = _allowed_fields(parent_loc, data)
-        hint = difflib.get_close_matches(str(bad), known, n=1)
-        msg = f"unknown field {bad!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        hint = did_you_mean(str(bad), known)
+        msg = f"unknown field {bad!r}{hint}"
         if known and not hint:
             msg += f" (expected one of: {', '.join(sorted(known))})"
     elif kind == "missing":
@@ -189,9 +188,8 @@ def _check_references(sc: LoadedScenario) -> None:
     for i, raid in enumerate(sc.raids):
         resolve("target", raid.type, ("raids", i, "type"))
         if isinstance(raid.to, str) and raid.to not in area_ids:
-            hint = difflib.get_close_matches(raid.to, area_ids, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise sc.error(f"no defended area with id {raid.to!r}{extra}", ("raids", i, "to"))
+            hint = did_you_mean(raid.to, area_ids)
+            raise sc.error(f"no defended area with id {raid.to!r}{hint}", ("raids", i, "to"))
     hostile = [o for o in sc.air if o.side == "hostile"] + [
         r for r in sc.raids if r.side == "hostile"
     ]
