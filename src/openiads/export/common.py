@@ -35,6 +35,15 @@ EVENT_STATE: dict[str, str] = {
     "exit": "exited",
 }
 
+#: RGBA of each side (CZML colours them so; KML writes the same colours as aabbggrr).
+SIDE_RGBA: dict[str, tuple[int, int, int, int]] = {
+    "hostile": (220, 40, 40, 255),
+    "friendly": (40, 110, 230, 255),
+    "neutral": (40, 170, 80, 255),
+    "civil": (40, 170, 80, 255),
+    "defence": (40, 110, 230, 255),
+}
+
 _EPOCH_FALLBACK = datetime(2000, 1, 1, tzinfo=UTC)
 
 

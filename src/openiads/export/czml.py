@@ -37,6 +37,7 @@ from czml3.properties import (
 from czml3.types import IntervalValue, TimeInterval, TimeIntervalCollection
 
 from openiads.export.common import (
+    SIDE_RGBA,
     areas_of,
     downsample_indices,
     end_time_s,
@@ -49,14 +50,7 @@ from openiads.export.common import (
 )
 from openiads.outcome import Outcome
 
-#: RGBA of each side and state (shared with the KML writer).
-SIDE_RGBA: dict[str, tuple[int, int, int, int]] = {
-    "hostile": (220, 40, 40, 255),
-    "friendly": (40, 110, 230, 255),
-    "neutral": (40, 170, 80, 255),
-    "civil": (40, 170, 80, 255),
-    "defence": (40, 110, 230, 255),
-}
+#: RGBA of each state of an air object.
 STATE_RGBA: dict[str, tuple[int, int, int, int]] = {
     "undetected": (150, 150, 150, 255),
     "detected": (240, 200, 40, 255),

@@ -15,6 +15,7 @@ from typing import Any
 import simplekml
 
 from openiads.export.common import (
+    SIDE_RGBA,
     areas_of,
     circle_latlon,
     downsample_indices,
@@ -28,13 +29,7 @@ from openiads.export.common import (
 )
 from openiads.outcome import Outcome
 
-_SIDE_KML = {
-    "hostile": "ff2828dc",
-    "friendly": "ffe66e28",
-    "defence": "ffe66e28",
-    "neutral": "ff50aa28",
-    "civil": "ff50aa28",
-}  # aabbggrr
+_SIDE_KML = {side: f"{a:02x}{b:02x}{g:02x}{r:02x}" for side, (r, g, b, a) in SIDE_RGBA.items()}
 _MARKED_EVENTS = ("launch", "kill", "miss", "leak")
 
 
