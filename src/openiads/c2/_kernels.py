@@ -45,7 +45,8 @@ def threat_geometry(
     radii: FloatArray,
 ) -> tuple[FloatArray, NDArray[np.bool_], FloatArray]:  # pragma: no cover - compiled
     """Per track (rows of ``pos``/``vel``, east/north used): the time to the nearest area's
-    circumscribing circle, whether it is inside an area, and the exact time to enter one.
+    circumscribing circle (0 inside an area), whether it is inside an area, and the exact
+    time to enter one.
 
     Area ``a`` is the polygon ``vertices[start[a]:start[a + 1]]`` (east, north), or a circle
     of ``radii[a]`` about ``centers[a]`` when that slice is empty. Entry is the earliest
@@ -93,7 +94,7 @@ def threat_geometry(
                         t_entry = min(t_entry, t_hit)
             if crossings % 2 == 1:
                 ins = True
-        tgo[c] = t_circle
+        tgo[c] = 0.0 if ins else t_circle
         inside[c] = ins
         entry[c] = 0.0 if ins else t_entry
     return tgo, inside, entry

@@ -56,10 +56,7 @@ def threat_times(
     cross into an area flying straight (0 inside, ``inf`` if never)."""
     pos = np.ascontiguousarray(pos_enu, dtype=float).reshape(-1, 3)
     vel = np.ascontiguousarray(vel_enu, dtype=float).reshape(-1, 3)
-    tgo, inside, entry = threat_geometry(
-        pos, vel, packed.vertices, packed.start, packed.centers, packed.radii
-    )
-    return np.where(inside, 0.0, tgo), inside, entry
+    return threat_geometry(pos, vel, packed.vertices, packed.start, packed.centers, packed.radii)
 
 
 def time_to_defended_areas(

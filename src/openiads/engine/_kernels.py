@@ -184,9 +184,6 @@ def plan_engagements(
             pos[j, d] = x_enu[rows[j], d]
             vel[j, d] = x_enu[rows[j], 3 + d]
     tgo, inside, entry = threat_geometry(pos, vel, vertices, start, centers, radii)
-    for j in range(n_c):
-        if inside[j]:
-            tgo[j] = 0.0
     order = np.argsort(tgo, kind="mergesort")  # stable: picture order among equal times
     rows = rows[order]
     obj = np.empty(n_c, dtype=np.int64)

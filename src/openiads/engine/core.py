@@ -83,6 +83,24 @@ class _Interceptors:
         return bool((self.state[: self.n] < 2).any())
 
 
+def _decide_args(world: World) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Defended areas and fire units as the decide kernel takes them (engine/_kernels.py)."""
+    packed = pack_areas(world.areas)
+    fu, ms = world.fire_units, world.missiles
+    units = (
+        np.ascontiguousarray(fu.enu_m, dtype=float),
+        fu.fc_radar.astype(np.int64),
+        fu.reaction_time_s.astype(float),
+        fu.roe.astype(np.int64),
+        fu.salvo.astype(np.int64),
+        fu.shoot_look_shoot.astype(np.bool_),
+        fu.max_salvos.astype(np.int64),
+        ms.max_range_m.astype(float),
+        ms.max_tof_s.astype(float),
+    )
+    return (packed.vertices, packed.start, packed.centers, packed.radii), units
+
+
 def _child_rngs(seed: np.random.SeedSequence | int) -> dict[str, np.random.Generator]:
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     names = ("sense", "clutter", "noise", "resolve")
@@ -131,27 +149,10 @@ class _Simulation:
         self.tgt_busy_until = np.full(n, -np.inf)
         self.air_ids = np.array(world.air.ids, dtype=object)
         self.tables = tables_for(world)
-        packed = pack_areas(world.areas)
-        self.area_args: tuple[Any, ...] = (
-            packed.vertices,
-            packed.start,
-            packed.centers,
-            packed.radii,
-        )
         self.side = world.air.side.astype(np.int64)
         self.first_confirmed = np.full(64, np.inf)  # by fused track id: first seen confirmed
-        fu = world.fire_units
-        self.fu_args = (
-            np.ascontiguousarray(fu.enu_m, dtype=float),
-            fu.fc_radar.astype(np.int64),
-            fu.reaction_time_s.astype(float),
-            fu.roe.astype(np.int64),
-            fu.salvo.astype(np.int64),
-            fu.shoot_look_shoot.astype(np.bool_),
-            fu.max_salvos.astype(np.int64),
-            world.missiles.max_range_m.astype(float),
-            world.missiles.max_tof_s.astype(float),
-        )
+        # The decide kernel's World-only arguments, packed once per World.
+        self.area_args, self.fu_args = self.tables.memo("decide", lambda: _decide_args(world))
         self.skip_idle = True
         self.next_decide = 0.0
         self.t_last = self.tables.route_end_s
