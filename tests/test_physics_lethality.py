@@ -37,6 +37,9 @@ def test_shoot_shoot_look_limited_tends_to_unlimited() -> None:
     assert shots == pytest.approx(leth.shoot_shoot_look_expected_shots(0.7), abs=1e-12)
     pk1, shots1 = leth.shoot_shoot_look(0.7, 1)
     assert (pk1, shots1) == (pytest.approx(0.91, abs=1e-12), pytest.approx(2.0, abs=1e-12))
+    # two salvos: P_k = 1 - 0.09^2, E[shots] = 2 (1 + 0.09) (a second salvo after a miss)
+    pk2, shots2 = leth.shoot_shoot_look(0.7, 2)
+    assert (pk2, shots2) == (pytest.approx(0.9919, abs=1e-12), pytest.approx(2.18, abs=1e-12))
 
 
 def test_shoot_look_shoot_zero_pk_spends_every_shot() -> None:

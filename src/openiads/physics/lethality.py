@@ -57,8 +57,8 @@ def shoot_shoot_look(p: ArrayLike, max_salvos: ArrayLike) -> tuple[Any, Any]:
     A salvo kills with ``s = 1 − (1 − p)²``; ``P_k = 1 − (1 − s)^k`` and
     ``E[shots] = 2 (1 − (1 − s)^k) / s`` (``= 2k`` when ``p = 0``).
     """
-    s = salvo_pk(p, 2)
-    return shoot_look_shoot(s, max_salvos)[0], 2.0 * shoot_look_shoot(s, max_salvos)[1]
+    pk, salvos = shoot_look_shoot(salvo_pk(p, 2), max_salvos)
+    return pk, 2.0 * salvos
 
 
 def shoot_shoot_look_expected_shots(p: ArrayLike) -> Any:
