@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pyarrow.compute as pc
 from fastapi import FastAPI, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -179,19 +180,14 @@ def create_app(store_path: str | Path, replayer: Replayer | None = None) -> Fast
     def sorted_rows(
         rows: list[dict[str, Any]], sort: str, descending: bool
     ) -> list[dict[str, Any]]:
-        metrics = {m for r in rows for m in r["stats"]}
-        if sort in ("rep", "point", "duration_s"):
-
-            def key(r: dict[str, Any]) -> tuple[bool, float]:
-                v = r[sort]
-                return (v is None, float(v) if v is not None else 0.0)
-        elif sort in metrics:
-
-            def key(r: dict[str, Any]) -> tuple[bool, float]:
-                v = r["stats"].get(sort)
-                return (v is None, float(v) if v is not None else 0.0)
-        else:
+        column = sort in ("rep", "point", "duration_s")
+        if not column and not any(sort in r["stats"] for r in rows):
             raise HTTPException(400, f"unknown sort column {sort!r}")
+
+        def key(r: dict[str, Any]) -> tuple[bool, float]:
+            v = r[sort] if column else r["stats"].get(sort)
+            return (v is None, float(v) if v is not None else 0.0)
+
         ordered = sorted(rows, key=key)  # missing values last
         if descending:
             present = [r for r in ordered if not key(r)[0]]
@@ -249,8 +245,11 @@ def create_app(store_path: str | Path, replayer: Replayer | None = None) -> Fast
     def one_replication(study_id: str, rep: int, point: int) -> dict[str, Any]:
         study(study_id)
         with lock:
-            reps = [r for r in store.replications(study_id, point).to_pylist() if r["rep"] == rep]
-            stats = [s for s in store.stats(study_id, point).to_pylist() if s["rep"] == rep]
+            reps_table = store.replications(study_id, point)
+            stats_table = store.stats(study_id, point)
+        # Only this replication's rows become Python dicts (the tables hold the whole point).
+        reps = reps_table.filter(pc.equal(reps_table["rep"], rep)).to_pylist()
+        stats = stats_table.filter(pc.equal(stats_table["rep"], rep)).to_pylist()
         if not reps:
             raise HTTPException(404, f"no replication {rep} at point {point} of {study_id}")
         r = reps[0]
