@@ -7,7 +7,13 @@ import pytest
 from scipy.stats import chi2
 
 from openiads.tracking import AirPicture, TrackerConfig
-from openiads.tracking._kernels import combine_rows, mix_predict, predict_cv6, update_position
+from openiads.tracking._kernels import (
+    combine_rows,
+    mix_predict,
+    predict_cv6,
+    rae_to_enu_fast,
+    update_position,
+)
 from openiads.tracking.filters import (
     ca_matrices,
     cv_matrices,
@@ -163,10 +169,31 @@ def test_rae_to_enu_due_east_and_covariance_by_monte_carlo() -> None:
     rng = np.random.default_rng(15)
     z0 = np.array([50_000.0, 0.7, 0.1])
     noisy = z0 + rng.normal(size=(200_000, 3)) * sigma
+    noisy_before, sigma_before = noisy.copy(), sigma.copy()
     pts, _ = rae_to_enu(noisy, sigma, np.zeros(3))
     _, cov0 = rae_to_enu(z0[None], sigma, np.zeros(3))
     np.testing.assert_allclose(np.cov(pts.T), cov0[0], rtol=0.02, atol=5.0)
-    assert np.allclose(noisy[:3], z0 + (noisy[:3] - z0))  # input untouched
+    np.testing.assert_array_equal(noisy, noisy_before)  # input untouched
+    np.testing.assert_array_equal(sigma, sigma_before)
+
+
+def test_compiled_rae_to_enu_matches_numpy_conversion() -> None:
+    """The compiled conversion (what AirPicture.scan uses for one sigma triple) against
+    :func:`rae_to_enu`, over all azimuths and elevations from -0.2 to 1.4 rad."""
+    rng = np.random.default_rng(16)
+    z = np.column_stack(
+        [
+            rng.uniform(1e3, 4e5, 500),
+            rng.uniform(0.0, 2 * np.pi, 500),
+            rng.uniform(-0.2, 1.4, 500),
+        ]
+    )
+    sigma = np.array([35.0, 1.5e-3, 2.5e-3])
+    radar = np.array([-3000.0, 12_000.0, 80.0])
+    pos, cov = rae_to_enu(z, sigma, radar)
+    pos_c, cov_c = rae_to_enu_fast(z, sigma, radar)
+    np.testing.assert_allclose(pos_c, pos, rtol=1e-12, atol=1e-6)  # metres
+    np.testing.assert_allclose(cov_c, cov, rtol=1e-10, atol=1e-6)  # m^2
 
 
 def _consistency_run(
