@@ -70,8 +70,9 @@ def register(app: typer.Typer) -> None:
         from openiads.outcome import read_run
         from openiads.viewer.report import write_report
 
+        outcome = read_run(run)
         try:
-            path = write_report(read_run(run), out, coverage=contours)
-        except InputError as err:
+            path = write_report(outcome, out, coverage=contours)
+        except InputError as err:  # only the coverage file can be at fault here
             raise err.located(file=str(coverage)) from None
         typer.echo(f"replay: {path} ({path.stat().st_size / 1e6:.2f} MB)")
