@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pymap3d
 
+from openiads.catalog.model import ASPECTS
 from openiads.catalog.model import TARGET_CLASSES as CATALOG_TARGET_CLASSES
 from openiads.errors import InputError
+from openiads.physics.detection import snr_required_db
+from openiads.physics.earth import geodetic_to_enu
 from openiads.scenario.load import origin_of
 from openiads.scenario.schema import Altitude, Scenario
 
@@ -26,7 +29,6 @@ SIDES = ("hostile", "friendly", "civil")
 #: Target classes, in the order of the missile Pk table columns (defined by the catalog).
 TARGET_CLASSES = CATALOG_TARGET_CLASSES
 ROES = ("weapons-free", "weapons-tight", "hold", "area-violation")
-ASPECTS = ("frontal", "beam", "rear")
 
 
 @dataclass
@@ -145,10 +147,7 @@ class World:
 
 
 def _enu(lat: Any, lon: Any, alt: Any, origin: tuple[float, float, float]) -> np.ndarray:
-    e, n, u = pymap3d.geodetic2enu(
-        np.array(lat, dtype=float), np.array(lon, dtype=float), np.array(alt, dtype=float), *origin
-    )
-    return np.stack([np.asarray(e), np.asarray(n), np.asarray(u)], axis=-1)
+    return np.stack(geodetic_to_enu(lat, lon, alt, *origin), axis=-1)
 
 
 def compile_world(scenario: Scenario, catalog: Catalog | None = None) -> World:
@@ -339,7 +338,15 @@ def compile_world(scenario: Scenario, catalog: Catalog | None = None) -> World:
         ).reshape(-1, 3),
         ref_range_m=col(radar_rows, "ref_range"),
         ref_rcs_m2=col(radar_rows, "ref_rcs"),
-        ref_snr_db=_reference_snr_db(radar_rows),
+        # SNR at which each radar reaches its reference Pd at its Pfa, for its Swerling case.
+        ref_snr_db=np.asarray(
+            snr_required_db(
+                col(radar_rows, "ref_pd"),
+                col(radar_rows, "pfa"),
+                col(radar_rows, "swerling", np.int64),
+            ),
+            dtype=float,
+        ),
         pfa=col(radar_rows, "pfa"),
         swerling=col(radar_rows, "swerling", np.int64),
         scan_period_s=col(radar_rows, "scan"),
@@ -358,28 +365,25 @@ def compile_world(scenario: Scenario, catalog: Catalog | None = None) -> World:
         radars.scan_period_s, 1e-9
     )
 
+    used = [cat.missile(m) for m in missile_names]
+
+    def nominal(attr: str) -> np.ndarray:
+        return np.array([getattr(m, attr).nominal for m in used], dtype=float)
+
     missiles = Missiles(
         names=missile_names,
-        max_range_m=np.array([cat.missile(m).max_range_m.nominal for m in missile_names]),
-        min_range_m=np.array([cat.missile(m).min_range_m.nominal for m in missile_names]),
-        max_altitude_m=np.array([cat.missile(m).max_altitude_m.nominal for m in missile_names]),
-        min_altitude_m=np.array([cat.missile(m).min_altitude_m.nominal for m in missile_names]),
-        avg_speed_mps=np.array([cat.missile(m).avg_speed_mps.nominal for m in missile_names]),
-        max_speed_mps=np.array([cat.missile(m).max_speed_mps.nominal for m in missile_names]),
-        max_tof_s=np.array([cat.missile(m).max_tof_s.nominal for m in missile_names]),
-        max_target_speed_mps=np.array(
-            [cat.missile(m).max_target_speed_mps.nominal for m in missile_names]
-        ),
+        max_range_m=nominal("max_range_m"),
+        min_range_m=nominal("min_range_m"),
+        max_altitude_m=nominal("max_altitude_m"),
+        min_altitude_m=nominal("min_altitude_m"),
+        avg_speed_mps=nominal("avg_speed_mps"),
+        max_speed_mps=nominal("max_speed_mps"),
+        max_tof_s=nominal("max_tof_s"),
+        max_target_speed_mps=nominal("max_target_speed_mps"),
         pk=np.array(
-            [
-                [
-                    float(cat.missile(m).pk[c].nominal) if c in cat.missile(m).pk else 0.0
-                    for c in TARGET_CLASSES
-                ]
-                for m in missile_names
-            ],
+            [[float(m.pk[c].nominal) if c in m.pk else 0.0 for c in TARGET_CLASSES] for m in used],
             dtype=float,
-        ).reshape(len(missile_names), len(TARGET_CLASSES)),
+        ).reshape(len(used), len(TARGET_CLASSES)),
     )
 
     areas = _compile_areas(scenario, origin)
@@ -409,16 +413,6 @@ def compile_world(scenario: Scenario, catalog: Catalog | None = None) -> World:
         terrain_k=k_factor,
         notes=notes,
     )
-
-
-def _reference_snr_db(radar_rows: list[dict[str, Any]]) -> np.ndarray:
-    """SNR (dB) at which each radar reaches its reference Pd at its Pfa, for its Swerling case."""
-    from openiads.physics.detection import snr_required_db
-
-    out = np.zeros(len(radar_rows))
-    for i, r in enumerate(radar_rows):
-        out[i] = float(snr_required_db(r["ref_pd"], r["pfa"], r["swerling"]))
-    return out
 
 
 def _compile_areas(scenario: Scenario, origin: tuple[float, float, float]) -> Areas:
@@ -577,7 +571,7 @@ def _compile_air(
         rcs[:, r, :] = np.array([table[(t, band)] for t in types]).reshape(n, 3)
     over = np.array([[np.nan if v is None else v for v in o] for o in overrides]).reshape(n, 3)
     rcs = np.where(np.isnan(over)[:, None, :], rcs, over[:, None, :])
-    last = np.array([wp_lla[i, len(routes[i][0]) - 1] for i in range(n)])
+    last = wp_lla[:, -1]  # routes are padded with their last waypoint
     last_enu = _enu(last[:, 0], last[:, 1], last[:, 2], origin).reshape(-1, 3)
     ends_in = (
         inside_areas(areas, last_enu[:, 0], last_enu[:, 1])
