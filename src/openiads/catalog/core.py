@@ -217,11 +217,15 @@ class Catalog:
 
     def _replace(self, figures: Mapping[str, Figure]) -> Catalog:
         by_entry: dict[tuple[str, str], dict[tuple[str, ...], Figure]] = {}
+        known: dict[tuple[str, str], set[tuple[str, ...]]] = {}  # figure paths, once per entry
         for path, fig in figures.items():
             kind, entry, rel = self._split(path)
-            if rel not in dict(_walk(entry)):
+            key = (kind, entry.name)
+            if key not in known:
+                known[key] = {r for r, _ in _walk(entry)}
+            if rel not in known[key]:
                 raise InputError(self._bad_path_message(path, kind, entry))
-            by_entry.setdefault((kind, entry.name), {})[rel] = fig
+            by_entry.setdefault(key, {})[rel] = fig
         new = {kind: dict(items) for kind, items in self._entries.items()}
         for (kind, name), changes in by_entry.items():
             new[kind][name] = _with_figures(new[kind][name], changes)
