@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from openiads.catalog.loader import data_dir, data_hash, load_folder
 from openiads.catalog.model import (
+    ASPECTS,
     KINDS,
     AspectRcs,
     Figure,
@@ -310,7 +311,7 @@ def _walk(entry: _Entry) -> Iterator[tuple[tuple[str, ...], Figure]]:
                 if isinstance(sub, Figure):
                     yield (name, str(key)), sub
                 elif isinstance(sub, AspectRcs):
-                    for aspect in ("frontal", "beam", "rear"):
+                    for aspect in ASPECTS:
                         yield (name, str(key), aspect), getattr(sub, aspect)
 
 

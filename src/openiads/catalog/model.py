@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,8 +46,7 @@ MARKS: dict[str, str] = {
     "✘": "primary page not read; commonly published figure, URL given for checking",
 }
 
-#: Single-shot kill-probability classes; every target has one, every missile a Pk for each.
-TARGET_CLASSES: tuple[str, ...] = (
+TargetClass = Literal[
     "fighter",
     "bomber",
     "uav",
@@ -57,7 +56,9 @@ TARGET_CLASSES: tuple[str, ...] = (
     "quadcopter",
     "loitering_munition",
     "ballistic",
-)
+]
+#: Single-shot kill-probability classes; every target has one, every missile a Pk for each.
+TARGET_CLASSES: tuple[str, ...] = get_args(TargetClass)
 
 #: Radar bands from low to high frequency; used by :meth:`Target.rcs_m2` to fall back.
 BANDS: tuple[str, ...] = ("VHF", "UHF", "L", "S", "C", "X", "Ku", "K", "Ka")
@@ -304,17 +305,7 @@ class AspectRcs(BaseModel):
 class Target(_Entry):
     """An air object: class, RCS by band and aspect, and its flight envelope."""
 
-    cls: Literal[
-        "fighter",
-        "bomber",
-        "uav",
-        "cruise_missile",
-        "airliner",
-        "arm",
-        "quadcopter",
-        "loitering_munition",
-        "ballistic",
-    ]
+    cls: TargetClass
     rcs: Mapping[str, AspectRcs] = Field(min_length=1)
     swerling: Literal[0, 1, 3]
     cruise_speed_mps: Figure
