@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +29,6 @@ class LoadedScenario(Scenario):
     @property
     def file(self) -> str:
         return self._file
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self._text.encode()).hexdigest()
 
     @property
     def base_dir(self) -> Path:
@@ -202,7 +197,8 @@ def _check_references(sc: LoadedScenario) -> None:
 
 def _check_world_bounds(sc: LoadedScenario) -> None:
     import numpy as np
-    import pymap3d
+
+    from openiads.physics.earth import geodetic_to_enu
 
     lat0, lon0, h0 = origin_of(sc)
     pts: list[tuple[float, float, LocPath]] = []
@@ -215,7 +211,7 @@ def _check_world_bounds(sc: LoadedScenario) -> None:
         pts.append((r.origin.lat, r.origin.lon, ("raids", i, "from")))
     lat = np.array([p[0] for p in pts])
     lon = np.array([p[1] for p in pts])
-    e, n, _ = pymap3d.geodetic2enu(lat, lon, np.zeros_like(lat), lat0, lon0, h0)
+    e, n, _ = geodetic_to_enu(lat, lon, 0.0, lat0, lon0, h0)
     dist = np.hypot(e, n)
     bad = np.flatnonzero(dist > sc.world.radius)
     if bad.size:
