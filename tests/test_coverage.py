@@ -95,6 +95,31 @@ def test_pd_map_terrain_masking_behind_a_ridge() -> None:
     assert float(grid.single[40, 60]) > 0.9
 
 
+def test_slant_range_and_elevation_by_the_law_of_cosines() -> None:
+    # 100 km over a 4/3 earth, antenna 20 m, target 3 km: the chord between the two points
+    # at radii kR + h and central angle d / kR, and the elevation physics.earth computes.
+    r_eff = 4.0 / 3.0 * 6_371_000.0
+    theta = 100_000.0 / r_eff
+    ra, rt = r_eff + 20.0, r_eff + 3_000.0
+    chord = math.sqrt(ra**2 + rt**2 - 2.0 * ra * rt * math.cos(theta))
+    slant, el = cov.slant_range_elevation(100_000.0, 20.0, 3_000.0)
+    assert float(slant) == pytest.approx(chord, rel=1e-12, abs=1e-6)
+    assert float(el) == pytest.approx(
+        float(earth.apparent_elevation_rad(100_000.0, 20.0, 3_000.0)), rel=1e-12, abs=1e-12
+    )
+    # Straight overhead: the height difference, at 90 degrees.
+    slant0, el0 = cov.slant_range_elevation(0.0, 20.0, 3_000.0)
+    assert float(slant0) == pytest.approx(2_980.0, abs=1e-6)
+    assert float(el0) == pytest.approx(math.pi / 2, abs=1e-12)
+
+
+def test_nan_min_ignores_nan_and_keeps_cells_no_grid_sees() -> None:
+    a = np.array([np.nan, 1.0, np.nan, 5.0])
+    b = np.array([2.0, 3.0, np.nan, 4.0])
+    np.testing.assert_array_equal(cov.nan_min([a, b]), [2.0, 1.0, np.nan, 4.0])
+    assert np.isnan(a[0]) and b[0] == 2.0  # the inputs are not modified
+
+
 def test_union_of_independent_radars() -> None:
     p1 = np.array([0.0, 0.5, 0.9])
     p2 = np.array([0.5, 0.5, 0.0])

@@ -264,7 +264,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _engine_run(tmp_path: Path, scenario: Path, name: str) -> tuple[Path, Path]:
     """``openiads run SCENARIO --out RUN --report RUN.html`` (the lead's command calling
-    :func:`openiads.viewer.write_report`); skips when the engine cannot run it here."""
+    :func:`openiads.viewer.write_report`); fails when the engine cannot run it."""
     import subprocess
     import sys
 
@@ -302,6 +302,7 @@ def test_hormuz_run_replays_the_shoot_down(browser_context, tmp_path):
             assert shown["state"] == "killed"
             assert shown["fill"] == KILLED_FILL
         launches = outcome.events_of("launch")
+        assert launches, "the drone is shot down by an interceptor"
         if launches:  # the interceptor is on the map while it flies
             ic = launches[0]["details"]["interceptor"]
             _set_slider(page, float(launches[0]["t"]) + 5.0)
