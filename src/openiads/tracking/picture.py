@@ -170,7 +170,7 @@ class AirPicture:
         self._view = None
         self.fstats.note_detections(t_s, truth)
         trk = self.radars[radar_index]
-        events = trk.scan_checked(t_s, z, r, truth)
+        events = trk.scan(t_s, z, r, truth)
         if trk.last_unlinked.size:
             self._unlink(trk.last_unlinked)
         if trk.last_fold.size:

@@ -254,19 +254,10 @@ class RadarTracker:
     def scan(
         self, t_s: float, z_enu: FloatArray, r_enu: FloatArray, truth_id: IntArray
     ) -> list[Event]:
-        """Process one scan: detections ``z_enu`` (M,3) with covariances ``r_enu`` (M,3,3)."""
-        return self.scan_checked(
-            t_s,
-            np.ascontiguousarray(z_enu, dtype=np.float64),
-            np.ascontiguousarray(r_enu, dtype=np.float64),
-            np.ascontiguousarray(truth_id, dtype=np.int64),
-        )
-
-    def scan_checked(
-        self, t_s: float, z_enu: FloatArray, r_enu: FloatArray, truth_id: IntArray
-    ) -> list[Event]:
-        """:meth:`scan` of arrays that are already C-contiguous float64 (z, r) and int64 (truth),
-        as :class:`~openiads.tracking.picture.AirPicture` makes them, without converting again."""
+        """Process one scan: detections ``z_enu`` (M,3) with covariances ``r_enu`` (M,3,3),
+        C-contiguous float64, and their objects ``truth_id`` (M,) int64, as
+        :class:`~openiads.tracking.picture.AirPicture` makes them (the kernels take them as
+        they are)."""
         cfg = self.cfg
         if self.t_s is not None and t_s < self.t_s:
             raise ValueError(f"scan time {t_s} s is before the previous scan ({self.t_s} s)")
