@@ -89,3 +89,21 @@ def test_fast_path_units_agree_with_pint() -> None:
         assert _parse_fast(f"2.5 {unit}", kind) == pytest.approx(2.5 * factor, rel=1e-15, abs=0)
     assert _FAST_KIND["rcs"] == "area"
     assert _parse_fast("2.5 km", "time") is None  # wrong kind falls through to pint's error
+
+
+def test_catalog_and_bundled_scenarios_load_without_importing_pint() -> None:
+    """Every quantity they hold takes the fast path; pint (~0.3 s to import) stays unloaded."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\n"
+        "from openiads.scenario import compile_world, load_scenario\n"
+        f"for f in {sorted(str(p) for p in (root / 'scenarios').glob('*.yaml'))!r}:\n"
+        "    compile_world(load_scenario(f))\n"
+        "print('pint' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -21,11 +21,12 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from typing import Any, Literal
-
-import pint
+from typing import TYPE_CHECKING, Any, Literal
 
 from openiads.errors import InputError
+
+if TYPE_CHECKING:
+    import pint
 
 Kind = Literal[
     "length",
@@ -78,7 +79,13 @@ _FT = 0.3048
 
 @lru_cache(maxsize=1)
 def unit_registry() -> pint.UnitRegistry:
-    """The project's single pint registry (``m2`` and ``kts`` accepted as spellings)."""
+    """The project's single pint registry (``m2`` and ``kts`` accepted as spellings).
+
+    pint takes about 0.3 s to import: it is imported here, on the first quantity that the fast
+    path (``_FAST_UNITS``) does not cover, not when this module is imported.
+    """
+    import pint
+
     ureg: pint.UnitRegistry = pint.UnitRegistry()
     ureg.define("kts = knot")
     ureg.define("gee = 9.80665 m/s**2")
@@ -177,6 +184,7 @@ _FAST_UNITS: dict[str, tuple[str, float]] = {
     "m/s": ("speed", 1.0),
     "km/h": ("speed", 1000.0 / 3600.0),
     "kt": ("speed", 1852.0 / 3600.0),
+    "mph": ("speed", 1609.344 / 3600.0),
     "m^2": ("area", 1.0),
     "m2": ("area", 1.0),
     "deg": ("angle", math.pi / 180.0),
@@ -207,6 +215,8 @@ def _parse_pint(text: str, kind: str) -> float:
     if fast is not None:
         return fast
     ureg = unit_registry()
+    from pint import DimensionalityError  # loaded by unit_registry()
+
     cleaned = text.replace("^", "**").replace("²", "**2")
     cleaned = re.sub(r"\bm2\b", "m**2", cleaned)
     cleaned = re.sub(r"\bkm2\b", "km**2", cleaned)
@@ -222,7 +232,7 @@ def _parse_pint(text: str, kind: str) -> float:
             raise _fail(text, kind, "a unit is required")
         try:
             return float(q.to("rad").magnitude)
-        except pint.DimensionalityError as exc:
+        except DimensionalityError as exc:
             raise _fail(text, kind, f"unit has dimension {q.dimensionality}") from exc
     if kind == "dimensionless":
         if not q.dimensionless:
