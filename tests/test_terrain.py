@@ -405,6 +405,9 @@ def test_unknown_positions_and_holes_are_refused_or_not_visible() -> None:
     assert los_visible_grid(dem, [500.0, 500.0, 10.0], targets).tolist() == [False, True, False]
     with pytest.raises(ValueError, match="finite"):
         los_visible_grid(dem, [np.nan, 500.0, 10.0], targets)
+    for k in (0.0, -4.0 / 3.0):  # the viewshed's rule: a refraction factor must be positive
+        with pytest.raises(ValueError, match="k must be positive"):
+            los_visible_grid(dem, [500.0, 500.0, 10.0], targets, k=k)
     holes = np.zeros((10, 10))
     holes[3, 3] = np.nan
     with pytest.raises(ValueError, match="without data"):
