@@ -319,13 +319,11 @@ class AirPicture:
         ]
         if not any(p.size for p in pending):
             return events
-        frows = fu.rows()
-        fx, fp = self._fused6(frows, t_s)
         for r, rows in enumerate(pending):  # loop over radars
-            if rows.size:
-                events.extend(self._associate(r, rows, t_s, frows, fx, fp))
+            if rows.size:  # against the fused tracks as the radars before left them
                 frows = fu.rows()
                 fx, fp = self._fused6(frows, t_s)
+                events.extend(self._associate(r, rows, t_s, frows, fx, fp))
         return events
 
     def _associate(
