@@ -192,6 +192,7 @@ def test_cli_replay_bad_run_is_one_line(tmp_path):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+    assert str(tmp_path / "nope") in res.stderr  # located at the run folder
 
 
 def test_track_events_reach_their_object_through_truth_id():
@@ -264,6 +265,13 @@ def test_cli_replay_with_coverage(small, tmp_path):
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert "bad.geojson" in res.stderr
+    # JSON but not a FeatureCollection: located at the coverage file, with its field.
+    bad.write_text(json.dumps({"type": "Feature"}))
+    res = _cli("replay", str(run), "-o", str(tmp_path / "r.html"), "--coverage", str(bad))
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    assert "bad.geojson" in lines[0] and "FeatureCollection" in lines[0]
 
 
 def test_command_modules_import_nothing_heavy():
