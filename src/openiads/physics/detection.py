@@ -14,6 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from openiads.units import from_db, to_db
+
 __all__ = [
     "BOLTZMANN_J_PER_K",
     "SPEED_OF_LIGHT_MPS",
@@ -49,15 +51,6 @@ def _f(x: ArrayLike) -> FloatArray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _db_to_ratio(x_db: ArrayLike) -> Any:
-    return np.power(10.0, _f(x_db) / 10.0)
-
-
-def _ratio_to_db(x: ArrayLike) -> Any:
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(_f(x))
-
-
 # --------------------------------------------------------------------------------------------
 # Range equations
 
@@ -81,7 +74,7 @@ def radar_equation_snr_db(
     21.999 dB.
     """
     wavelength_m = SPEED_OF_LIGHT_MPS / _f(freq_hz)
-    gain = _db_to_ratio(gain_db)
+    gain = from_db(gain_db)
     num = _f(peak_power_w) * gain * gain * wavelength_m**2 * _f(rcs_m2)
     r = _f(range_m)
     den = (
@@ -89,12 +82,12 @@ def radar_equation_snr_db(
         * BOLTZMANN_J_PER_K
         * _f(temperature_k)
         * _f(bandwidth_hz)
-        * _db_to_ratio(noise_figure_db)
-        * _db_to_ratio(losses_db)
+        * from_db(noise_figure_db)
+        * from_db(losses_db)
         * r**4
     )
     with np.errstate(divide="ignore"):
-        return _ratio_to_db(num / den)
+        return to_db(num / den)
 
 
 def solid_angle_sr(az_span_rad: ArrayLike, el_min_rad: ArrayLike, el_max_rad: ArrayLike) -> Any:
@@ -129,11 +122,11 @@ def search_radar_snr_db(
         * _f(solid_angle_sr)
         * BOLTZMANN_J_PER_K
         * _f(system_temp_k)
-        * _db_to_ratio(losses_db)
+        * from_db(losses_db)
         * r**4
     )
     with np.errstate(divide="ignore"):
-        return _ratio_to_db(num / den)
+        return to_db(num / den)
 
 
 def reference_snr_db(
@@ -152,7 +145,7 @@ def reference_snr_db(
     sigma_ratio = _f(rcs_m2) / _f(ref_rcs_m2)
     range_ratio = _f(range_m) / _f(ref_range_m)
     with np.errstate(divide="ignore"):
-        return _f(ref_snr_db) + _ratio_to_db(sigma_ratio) - 40.0 * np.log10(range_ratio)
+        return _f(ref_snr_db) + to_db(sigma_ratio) - 40.0 * np.log10(range_ratio)
 
 
 def detection_range_m(rcs_m2: ArrayLike, ref_range_m: ArrayLike, ref_rcs_m2: ArrayLike) -> Any:
@@ -266,7 +259,7 @@ def pd(snr_db: ArrayLike, pfa: ArrayLike, swerling: ArrayLike = 0) -> Any:
     other case raises ``ValueError``. At ``snr_db = −inf`` Pd equals Pfa.
     Worked (Pfa 1e-6, 13 dB): Sw0 0.874441, Sw1 0.517178, Sw3 0.608965.
     """
-    snr = _db_to_ratio(snr_db)
+    snr = from_db(snr_db)
     threshold = -np.log(_f(pfa))
     shape = np.broadcast_shapes(snr.shape, threshold.shape, np.shape(swerling))
     groups = _by_swerling(swerling, shape)
@@ -291,7 +284,7 @@ def _snr_required_linear_db(p_d: FloatArray, p_fa: FloatArray, swerling: int) ->
         # Pd = Pfa^(1/(1+S))  ⇒  S = ln Pfa / ln Pd − 1.
         with np.errstate(divide="ignore", invalid="ignore"):
             s = np.log(p_fa) / np.log(p_d) - 1.0
-        return _ratio_to_db(np.maximum(s, 0.0))
+            return to_db(np.maximum(s, 0.0))
     if swerling not in (0, 3):
         raise ValueError(f"swerling must be one of {SUPPORTED_SWERLING}; got {swerling!r}")
     # Pd is strictly increasing in SNR: bisection on all elements at once.
@@ -300,7 +293,7 @@ def _snr_required_linear_db(p_d: FloatArray, p_fa: FloatArray, swerling: int) ->
     hi = np.full(p_d.shape, _BISECTION_HI_DB)
     for _ in range(_BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
-        above = _pd_linear(_db_to_ratio(mid), threshold, swerling) >= p_d
+        above = _pd_linear(from_db(mid), threshold, swerling) >= p_d
         hi = np.where(above, mid, hi)
         lo = np.where(above, lo, mid)
     return 0.5 * (lo + hi)
