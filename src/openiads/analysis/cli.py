@@ -24,6 +24,21 @@ _PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 _TIFF_SUFFIXES = (".tif", ".tiff")
 
 
+_NODATA_HELP = "DEM cells without data: error, fill (nearest height) or sea-level (0 m)"
+
+# Options shared by several coverage commands, declared once.
+HalfSizeOpt = Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")]
+CellOpt = Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 500m")]
+NodataOpt = Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)]
+KOpt = Annotated[float | None, typer.Option("--k", help="effective earth radius factor")]
+KStandardOpt = Annotated[float, typer.Option("--k", help="effective earth radius factor")]
+ContoursOpt = Annotated[
+    Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the summary as JSON")]
+AspectOpt = Annotated[str, typer.Option("--aspect", help="with --target: frontal, beam or rear")]
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(coverage_app, name="coverage")
 
@@ -116,7 +131,7 @@ def vertical(
     radar: Annotated[str, typer.Option("--radar", help="catalog radar, e.g. 91N6E")],
     rcs: Annotated[str, typer.Option("--rcs", help="target RCS, e.g. 0.005m^2 or -23dBsm")],
     out: Annotated[Path, typer.Option("--out", "-o", help="plot file (.png, .svg, .pdf)")],
-    k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
+    k: KStandardOpt = 4.0 / 3.0,
     antenna_height: Annotated[
         str | None, typer.Option("--antenna-height", help="replaces the catalog's, e.g. 25m")
     ] = None,
@@ -163,7 +178,7 @@ def vertical(
 @coverage_app.command("table")
 def table(
     radar: Annotated[str, typer.Option("--radar", help="catalog radar, e.g. 91N6E")],
-    k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
+    k: KStandardOpt = 4.0 / 3.0,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
 ) -> None:
     """Detection range of every catalog target, frontal and beam aspect ("can it see an F-35")."""
@@ -279,20 +294,6 @@ def _write_outputs(
     if contours is not None:
         fc = cov.contours_geojson(grid.dem, bands[0], levels, name="level")
         contours.write_text(json.dumps(fc))
-
-
-_NODATA_HELP = "DEM cells without data: error, fill (nearest height) or sea-level (0 m)"
-
-# Options shared by several coverage commands, declared once.
-HalfSizeOpt = Annotated[str | None, typer.Option("--half-size", help="e.g. 150km")]
-CellOpt = Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 500m")]
-NodataOpt = Annotated[str, typer.Option("--nodata", help=_NODATA_HELP)]
-KOpt = Annotated[float | None, typer.Option("--k", help="effective earth radius factor")]
-ContoursOpt = Annotated[
-    Path | None, typer.Option("--contours", help="also write GeoJSON contours here")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print the summary as JSON")]
-AspectOpt = Annotated[str, typer.Option("--aspect", help="with --target: frontal, beam or rear")]
 
 
 @coverage_app.command("map")
@@ -425,7 +426,7 @@ def envelope(
     altitude: Annotated[
         str, typer.Option("--altitude", help="altitude of the plan view, e.g. 1000m")
     ] = "1000 m",
-    k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
+    k: KStandardOpt = 4.0 / 3.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Kinematic engagement envelope of a missile: intercept zone, dead zone, launch boundary."""
@@ -474,7 +475,7 @@ def viewshed(
     half_size: HalfSizeOpt = None,
     cell: Annotated[str | None, typer.Option("--cell", help="grid cell, e.g. 90m")] = None,
     nodata: NodataOpt = "error",
-    k: Annotated[float, typer.Option("--k", help="effective earth radius factor")] = 4.0 / 3.0,
+    k: KStandardOpt = 4.0 / 3.0,
     contours: ContoursOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
