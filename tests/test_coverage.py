@@ -124,6 +124,8 @@ def test_union_of_independent_radars() -> None:
     p1 = np.array([0.0, 0.5, 0.9])
     p2 = np.array([0.5, 0.5, 0.0])
     np.testing.assert_allclose(cov.union_pd([p1, p2]), [0.5, 0.75, 0.9], atol=1e-12)
+    with pytest.raises(ValueError, match="no radar"):
+        cov.union_pd([])
 
 
 def test_cone_of_silence_above_the_max_elevation() -> None:

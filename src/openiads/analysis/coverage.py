@@ -208,13 +208,12 @@ def cumulative_pd(pd_single: Any, n_looks: int) -> np.ndarray:
 
 
 def union_pd(pds: Iterable[np.ndarray]) -> np.ndarray:
-    """Probability that at least one of several independent radars detects: ``1 − Π(1 − Pd)``."""
-    miss: np.ndarray | None = None
-    for p in pds:
-        miss = (1.0 - p) if miss is None else miss * (1.0 - p)
-    if miss is None:
+    """Probability that at least one of several independent radars detects: ``1 − Π(1 − Pd)``
+    (:func:`openiads.physics.detection.cumulative_pd` across radars instead of looks)."""
+    grids = [np.asarray(p, dtype=np.float64) for p in pds]
+    if not grids:
         raise ValueError("no radar to combine")
-    return np.asarray(1.0 - miss)
+    return np.asarray(detection.cumulative_pd(np.stack(grids), axis=0))
 
 
 # --------------------------------------------------------------------------------------------
