@@ -162,8 +162,18 @@ def test_confirm_m_above_n_is_rejected() -> None:
 
 
 def test_every_parameter_is_documented_with_its_unit() -> None:
+    import re
+
+    units = {"_mps3": "m/s^3", "_mps2": "m/s^2", "_mps": "m/s", "_s": "s", "_m": "m"}
+    with_unit = 0
     for name, info in TrackerConfig.model_fields.items():
         assert info.description, name
+        suffix = next((k for k in units if name.endswith(k)), None)
+        if info.annotation is float and suffix is not None:  # a quantity states its unit
+            with_unit += 1
+            unit = re.escape(units[suffix])
+            assert re.search(rf"(?<![\w/^]){unit}(?![\w/^])", info.description), name
+    assert with_unit >= 8
     schema = TrackerConfig.model_json_schema()
     assert schema["properties"]["gate_probability"]["exclusiveMaximum"] == 1.0
     assert TrackerConfig().model == "cv"
