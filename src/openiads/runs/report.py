@@ -65,8 +65,8 @@ class _Rows:
         self.metric = np.asarray(table["metric"].to_pylist(), dtype=object)
         self.key = np.asarray(table["key"].to_pylist(), dtype=object)
         self.type = np.asarray(table["type"].to_pylist(), dtype=object)
-        value = table["value"].to_pylist()
-        self.value = np.array([math.nan if v is None else v for v in value], dtype=float)
+        # NULL (the engine said None) reads as NaN
+        self.value = np.asarray(table["value"].to_numpy(zero_copy_only=False), dtype=float)
 
     def select(self, point: int, metric: str) -> np.ndarray:
         return np.flatnonzero((self.point == point) & (self.metric == metric))

@@ -300,7 +300,13 @@ class RunStore:
         """
         if not results:
             return 0
-        have = self.finished(study_id)
+        # Only the batch's replication range is read back, not the whole study each batch.
+        reps_of = [r.rep for r in results]
+        rows = self.con.execute(
+            "SELECT point, rep FROM replications WHERE study_id = ? AND rep BETWEEN ? AND ?",
+            [study_id, min(reps_of), max(reps_of)],
+        ).fetchall()
+        have = {(int(p), int(r)) for p, r in rows}
         fresh = [r for r in results if (r.point, r.rep) not in have]
         if not fresh:
             return 0
