@@ -217,15 +217,13 @@ def _sensitivity(
     for block in points:
         i = block["point"]
         reps = block["_reps"]
-        sel = d_point == i
-        paths = sorted(set(d_path[sel].tolist()))
-        if not paths or reps.size < 3:
+        idx = np.flatnonzero(d_point == i)
+        if not idx.size or reps.size < 3:
             continue
+        unique_paths, cols = np.unique(d_path[idx], return_inverse=True)  # sorted paths
+        paths = [str(p) for p in unique_paths]
         matrix = np.full((reps.size, len(paths)), np.nan)
-        col = {p: j for j, p in enumerate(paths)}
-        idx = np.flatnonzero(sel)
         pos, ok = _locate(reps, d_rep[idx])
-        cols = np.array([col[p] for p in d_path[idx]], dtype=np.int64)
         matrix[pos[ok], cols[ok]] = d_val[idx[ok]]
         # The catalog links figures that rest on one claim (one draw for all of them): rank
         # such a group once, as one bar.
