@@ -35,7 +35,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from openiads.catalog.model import (
+    ASPECTS,
     KINDS,
+    MARKS,
+    TAGS,
     AspectRcs,
     Figure,
     Source,
@@ -54,8 +57,8 @@ SECTIONS: dict[str, str] = {
 _TOP_KEYS = {"release", "sources", "templates", *SECTIONS}
 _FIGURE_KEYS = {"value", "range", "dist", "sources", "note", "unverified", "assumption", "integer"}
 _DISTS = ("fixed", "uniform", "triangular", "log_uniform")
-_TAGS = ("MFR", "USG", "IRN", "GOV", "MED", "IND", "HOBBY", "CALC")
-_MARKS = ("✔", "◐", "✘")
+_TAGS = tuple(TAGS)
+_MARKS = tuple(MARKS)
 
 
 def data_dir() -> Path:
@@ -380,11 +383,11 @@ def _parse_rcs(raw: Any, ctx: _Ctx, line: int, label: str) -> dict[str, AspectRc
             out[str(band)] = ctx.rcs_tables[id(table)][1]
             continue
         defaults = table.get("defaults", {}) or {}
-        extra = set(table) - {"frontal", "beam", "rear", "defaults", "<<"}
+        extra = set(table) - {*ASPECTS, "defaults", "<<"}
         if extra:
             raise ctx.error(f"unknown keys {sorted(extra)}", bline, where)
         figs: dict[str, Figure] = {}
-        for aspect in ("frontal", "beam", "rear"):
+        for aspect in ASPECTS:
             if aspect not in table:
                 raise ctx.error(f"missing {aspect!r}", bline, where)
             merged = LineDict({**defaults, **table[aspect]})
