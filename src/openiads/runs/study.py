@@ -176,8 +176,8 @@ def prepare_study(req: StudyRequest) -> PreparedStudy:
     # The cheap checks passed: let the workers' fork server import and warm up the engine
     # while this process loads the scenario.
     prestart_local_workers(req.workers, req.cluster)
-    text = path.read_text(encoding="utf-8")
     scenario = load_scenario(path)
+    text = scenario.text  # the file as read by the loader
     seed = req.seed if req.seed is not None else int(getattr(scenario, "seed", 1))
     try:
         seed = check_seed(seed)
