@@ -277,6 +277,10 @@ def test_store_round_trip_is_transactional_and_idempotent(tmp_path: Path) -> Non
         vals = dict(zip(keys, st["value"].to_pylist(), strict=True))
         assert vals[(0, 0)] == 120.5
         assert vals[(0, 1)] is None
+        one = store.replications("abc123", point=0, rep=1)
+        assert one["rep"].to_pylist() == [1] and one["point"].to_pylist() == [0]
+        one_st = store.stats("abc123", point=0, rep=1, metric="magazine_empty_s")
+        assert one_st.num_rows == 1 and one_st["value"].to_pylist() == [None]
         dr = store.draws("abc123", point=0)
         assert dr.num_rows == 4
         files = store.export_parquet(tmp_path / "pq", "abc123")

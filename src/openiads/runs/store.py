@@ -411,18 +411,26 @@ class RunStore:
             params.append(int(rep))
         return " AND ".join(clauses), params
 
-    def replications(self, study_id: str, point: int | None = None) -> pa.Table:
+    def replications(
+        self, study_id: str, point: int | None = None, rep: int | None = None
+    ) -> pa.Table:
         """Replications of a study: point, rep, status, error, duration_s, worker, summary."""
-        where, params = self._where(study_id, point)
+        where, params = self._where(study_id, point, rep)
         return self._table(
             "SELECT point, rep, status, error, duration_s, worker, finished_utc, summary "
             f"FROM replications WHERE {where} ORDER BY point, rep",
             params,
         )
 
-    def stats(self, study_id: str, point: int | None = None, metric: str | None = None) -> pa.Table:
+    def stats(
+        self,
+        study_id: str,
+        point: int | None = None,
+        metric: str | None = None,
+        rep: int | None = None,
+    ) -> pa.Table:
         """Per-replication statistics in long form (point, rep, metric, key, type, value)."""
-        where, params = self._where(study_id, point)
+        where, params = self._where(study_id, point, rep)
         if metric is not None:
             where += " AND metric = ?"
             params.append(metric)

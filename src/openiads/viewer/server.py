@@ -27,7 +27,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import pyarrow.compute as pc
 from fastapi import FastAPI, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -245,11 +244,8 @@ def create_app(store_path: str | Path, replayer: Replayer | None = None) -> Fast
     def one_replication(study_id: str, rep: int, point: int) -> dict[str, Any]:
         study(study_id)
         with lock:
-            reps_table = store.replications(study_id, point)
-            stats_table = store.stats(study_id, point)
-        # Only this replication's rows become Python dicts (the tables hold the whole point).
-        reps = reps_table.filter(pc.equal(reps_table["rep"], rep)).to_pylist()
-        stats = stats_table.filter(pc.equal(stats_table["rep"], rep)).to_pylist()
+            reps = store.replications(study_id, point, rep=rep).to_pylist()
+            stats = store.stats(study_id, point, rep=rep).to_pylist()
         if not reps:
             raise HTTPException(404, f"no replication {rep} at point {point} of {study_id}")
         r = reps[0]
