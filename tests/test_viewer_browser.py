@@ -237,6 +237,15 @@ def test_screenshot_for_the_readme(replay_page, outcome, tmp_path):
     assert replay_page.console == []
 
 
+def _frames_while_playing(page: Any, ms: int = 2000) -> int:
+    """Animation frames the page draws during ``ms`` of play (Play pressed, then again)."""
+    page.js("window.__frames = 0; (function f(){ window.__frames++; requestAnimationFrame(f); })()")
+    page.page.click("#play")
+    page.page.wait_for_timeout(ms)
+    page.page.click("#play")
+    return int(page.js("window.__frames"))
+
+
 @pytest.mark.slow
 def test_a_thousand_threats_play_without_freezing(browser_context, tmp_path):
     html = write_report(sample_outcome(n_threats=1000), tmp_path / "big.html")
@@ -245,14 +254,8 @@ def test_a_thousand_threats_play_without_freezing(browser_context, tmp_path):
         assert len(page.js("replay.objectIds()")) > 1000
         _set_slider(page, 400.0)
         assert page.js("replay.counts().shown") > 500
-        page.js(
-            "window.__frames = 0; (function f(){ window.__frames++; requestAnimationFrame(f); })()"
-        )
-        page.page.click("#play")
-        page.page.wait_for_timeout(2000)
-        page.page.click("#play")
-        # the page kept drawing while 500+ objects moved (a frozen page draws 0-1 frames)
-        assert page.js("window.__frames") >= 10
+        # the page keeps drawing while 500+ objects move (a frozen page draws 0-1 frames)
+        assert _frames_while_playing(page) >= 10
         assert page.js("replay.time()") > 400.0
         assert page.console == []
     finally:
@@ -341,13 +344,7 @@ def test_benchmark_raid_of_a_thousand_threats(browser_context, tmp_path):
         assert page.js("replay.counts().shown") > 100
         # the event list holds tens of thousands of events but builds only the rows in view
         assert page.page.locator("#events .ev").count() < 100
-        page.js(
-            "window.__frames = 0; (function f(){ window.__frames++; requestAnimationFrame(f); })()"
-        )
-        page.page.click("#play")
-        page.page.wait_for_timeout(2000)
-        page.page.click("#play")
-        assert page.js("window.__frames") >= 10
+        assert _frames_while_playing(page) >= 10
         assert page.js("replay.time()") > 600.0
         assert page.console == []
     finally:
